@@ -1,0 +1,239 @@
+//! The Docker Engine as Berth sees it: one connection (honouring `DOCKER_HOST`) whose
+//! errors are sorted into what a user can act on ("not running", "permission denied").
+
+use std::error::Error as StdError;
+use std::io;
+use std::time::Duration;
+
+use bollard::Docker;
+
+/// How long a single "is the engine there?" request may take before Berth gives up.
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Where Berth looks for the engine when `DOCKER_HOST` is not set.
+#[cfg(unix)]
+pub const DEFAULT_ENDPOINT: &str = "unix:///var/run/docker.sock";
+/// Where Berth looks for the engine when `DOCKER_HOST` is not set.
+#[cfg(windows)]
+pub const DEFAULT_ENDPOINT: &str = "npipe:////./pipe/docker_engine";
+
+/// Errors from talking to the Docker engine, sorted by what the user should do.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// Nothing answers at the endpoint: no socket, or the connection was refused.
+    #[error("no Docker engine is running at '{endpoint}'")]
+    NotRunning {
+        /// The endpoint Berth tried (`DOCKER_HOST` or the platform default).
+        endpoint: String,
+    },
+    /// The socket exists but this user may not open it.
+    #[error("permission denied opening the Docker engine socket '{endpoint}'")]
+    PermissionDenied {
+        /// The endpoint Berth tried.
+        endpoint: String,
+    },
+    /// The endpoint accepted the connection but did not answer in time.
+    #[error("the Docker engine at '{endpoint}' did not answer within {seconds} s")]
+    Timeout {
+        /// The endpoint Berth tried.
+        endpoint: String,
+        /// How long Berth waited.
+        seconds: u64,
+    },
+    /// `DOCKER_HOST` names something Berth cannot connect to.
+    #[error("DOCKER_HOST='{endpoint}' is not an address Berth can use (expected unix://, tcp://, ssh:// or npipe://)")]
+    BadEndpoint {
+        /// The value of `DOCKER_HOST`.
+        endpoint: String,
+    },
+    /// The engine answered, but with an error.
+    #[error("the Docker engine at '{endpoint}' failed to {action}")]
+    Api {
+        /// The endpoint Berth used.
+        endpoint: String,
+        /// What Berth was doing, e.g. "report its version".
+        action: &'static str,
+        /// The engine's own error.
+        #[source]
+        source: bollard::errors::Error,
+    },
+}
+
+impl EngineError {
+    /// The endpoint this error concerns.
+    pub fn endpoint(&self) -> &str {
+        match self {
+            Self::NotRunning { endpoint }
+            | Self::PermissionDenied { endpoint }
+            | Self::Timeout { endpoint, .. }
+            | Self::BadEndpoint { endpoint }
+            | Self::Api { endpoint, .. } => endpoint,
+        }
+    }
+
+    /// Sort a bollard error from `action` into the variant the user can act on.
+    fn classify(endpoint: &str, action: &'static str, err: bollard::errors::Error) -> Self {
+        let endpoint = endpoint.to_owned();
+        match &err {
+            bollard::errors::Error::SocketNotFoundError(_) => return Self::NotRunning { endpoint },
+            bollard::errors::Error::UnsupportedURISchemeError { .. } => {
+                return Self::BadEndpoint { endpoint }
+            }
+            bollard::errors::Error::RequestTimeoutError => {
+                return Self::Timeout {
+                    endpoint,
+                    seconds: PROBE_TIMEOUT.as_secs(),
+                }
+            }
+            _ => {}
+        }
+        let mut cause: Option<&(dyn StdError + 'static)> = Some(&err);
+        while let Some(current) = cause {
+            if let Some(io_err) = current.downcast_ref::<io::Error>() {
+                match io_err.kind() {
+                    io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused => {
+                        return Self::NotRunning { endpoint }
+                    }
+                    io::ErrorKind::PermissionDenied => return Self::PermissionDenied { endpoint },
+                    io::ErrorKind::TimedOut => {
+                        return Self::Timeout {
+                            endpoint,
+                            seconds: PROBE_TIMEOUT.as_secs(),
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            cause = current.source();
+        }
+        Self::Api {
+            endpoint,
+            action,
+            source: err,
+        }
+    }
+}
+
+/// What the engine says about itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineVersion {
+    /// The engine's release, e.g. `20.10.24+dfsg1`.
+    pub version: String,
+    /// The newest API version the engine speaks, e.g. `1.41`.
+    pub api_version: String,
+    /// The API version Berth and the engine agreed on.
+    pub negotiated_api_version: String,
+    /// The engine's operating system and architecture, e.g. `linux/amd64`.
+    pub platform: String,
+    /// The kernel the engine runs on, when it says.
+    pub kernel: Option<String>,
+}
+
+/// A connection to one Docker engine.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    docker: Docker,
+    endpoint: String,
+}
+
+/// The endpoint Berth will use: `DOCKER_HOST` when set and not empty, else the default.
+pub fn configured_endpoint() -> String {
+    std::env::var("DOCKER_HOST")
+        .ok()
+        .filter(|value| !value.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_ENDPOINT.to_owned())
+}
+
+impl Engine {
+    /// Connect to the engine named by `DOCKER_HOST` (or the platform default) and agree
+    /// on an API version with it, so older engines (Debian's 20.10: API 1.41) work.
+    pub async fn connect() -> Result<Self, EngineError> {
+        Self::connect_to(&configured_endpoint()).await
+    }
+
+    /// Connect to the engine at `endpoint` (`unix://…`, `tcp://…`, `ssh://…`, `npipe://…`).
+    pub async fn connect_to(endpoint: &str) -> Result<Self, EngineError> {
+        let docker = Docker::connect_with_host(endpoint)
+            .map_err(|err| EngineError::classify(endpoint, "accept a connection", err))?
+            .with_timeout(PROBE_TIMEOUT);
+        let docker = tokio::time::timeout(PROBE_TIMEOUT, docker.negotiate_version())
+            .await
+            .map_err(|_| EngineError::Timeout {
+                endpoint: endpoint.to_owned(),
+                seconds: PROBE_TIMEOUT.as_secs(),
+            })?
+            .map_err(|err| EngineError::classify(endpoint, "agree on an API version", err))?;
+        tracing::debug!(endpoint, api = %docker.client_version(), "connected to the Docker engine");
+        Ok(Self {
+            docker,
+            endpoint: endpoint.to_owned(),
+        })
+    }
+
+    /// The endpoint this connection uses.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// The underlying bollard client, for the engine modules of this crate.
+    pub(crate) fn docker(&self) -> &Docker {
+        &self.docker
+    }
+
+    /// Ask the engine for its version.
+    pub async fn version(&self) -> Result<EngineVersion, EngineError> {
+        let action = "report its version";
+        let answer = tokio::time::timeout(PROBE_TIMEOUT, self.docker().version())
+            .await
+            .map_err(|_| EngineError::Timeout {
+                endpoint: self.endpoint.clone(),
+                seconds: PROBE_TIMEOUT.as_secs(),
+            })?
+            .map_err(|err| EngineError::classify(&self.endpoint, action, err))?;
+        Ok(EngineVersion {
+            version: answer.version.unwrap_or_else(|| "unknown".to_owned()),
+            api_version: answer.api_version.unwrap_or_else(|| "unknown".to_owned()),
+            negotiated_api_version: self.docker.client_version().to_string(),
+            platform: format!(
+                "{}/{}",
+                answer.os.as_deref().unwrap_or("unknown"),
+                answer.arch.as_deref().unwrap_or("unknown")
+            ),
+            kernel: answer.kernel_version,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_missing_socket_reads_as_not_running() {
+        let dir = tempfile::tempdir().unwrap();
+        let endpoint = format!("unix://{}/docker.sock", dir.path().display());
+        let err = Engine::connect_to(&endpoint).await.unwrap_err();
+        assert!(
+            matches!(&err, EngineError::NotRunning { endpoint: e } if *e == endpoint),
+            "{err:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_socket_nobody_listens_on_reads_as_not_running() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("docker.sock");
+        // Bind and drop: the socket file stays but nobody accepts on it.
+        drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
+        let endpoint = format!("unix://{}", path.display());
+        let err = Engine::connect_to(&endpoint).await.unwrap_err();
+        assert!(matches!(err, EngineError::NotRunning { .. }), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn an_unknown_scheme_is_a_bad_endpoint() {
+        let err = Engine::connect_to("gopher://example").await.unwrap_err();
+        assert!(matches!(err, EngineError::BadEndpoint { .. }), "{err:?}");
+        assert!(err.to_string().contains("gopher://example"));
+    }
+}

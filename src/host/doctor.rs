@@ -1,0 +1,246 @@
+//! The Doctor: a list of host checks, each with a status, what it found, and how to fix
+//! what it did not. The window's first screen and `berth doctor` show the same list.
+
+use crate::engine::{Engine, EngineError};
+
+/// Which check a result belongs to; stable, so the UI and scripts can key on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckId {
+    /// A Docker engine answers at `DOCKER_HOST` or the platform default.
+    DockerEngine,
+}
+
+impl CheckId {
+    /// The stable kebab-case name used in JSON and `data-testid`s.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::DockerEngine => "docker-engine",
+        }
+    }
+}
+
+/// The outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckStatus {
+    /// All good.
+    Ok,
+    /// Works, but something deserves attention.
+    Warning,
+    /// Berth cannot work until this is fixed.
+    Failed,
+}
+
+/// How to fix a check that did not pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    /// One sentence saying what to do.
+    pub description: String,
+    /// A command to run, when there is one.
+    pub command: Option<String>,
+}
+
+/// The result of one check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    /// Which check this is.
+    pub id: CheckId,
+    /// What was checked, e.g. "Docker engine reachable".
+    pub title: String,
+    /// The outcome.
+    pub status: CheckStatus,
+    /// What was found, in one line: the engine's version, or what is wrong.
+    pub summary: String,
+    /// How to fix it, when the check did not pass.
+    pub fix: Option<Fix>,
+}
+
+/// The full list of checks, in the order they were run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DoctorReport {
+    /// Every check's result.
+    pub checks: Vec<Check>,
+}
+
+impl DoctorReport {
+    /// True when no check failed (warnings are allowed).
+    pub fn healthy(&self) -> bool {
+        self.checks.iter().all(|c| c.status != CheckStatus::Failed)
+    }
+}
+
+/// Run every host check.
+pub async fn run() -> DoctorReport {
+    DoctorReport {
+        checks: vec![check_engine().await],
+    }
+}
+
+/// Check that a Docker engine answers, and name its version and API version.
+pub async fn check_engine() -> Check {
+    let title = "Docker engine reachable".to_owned();
+    let outcome = match Engine::connect().await {
+        Ok(engine) => engine.version().await.map(|v| (engine, v)),
+        Err(err) => Err(err),
+    };
+    match outcome {
+        Ok((engine, version)) => Check {
+            id: CheckId::DockerEngine,
+            title,
+            status: CheckStatus::Ok,
+            summary: format!(
+                "Docker Engine {} (API {}, {}) at {}",
+                version.version,
+                version.api_version,
+                version.platform,
+                engine.endpoint()
+            ),
+            fix: None,
+        },
+        Err(err) => {
+            tracing::info!(error = %err, "Docker engine check failed");
+            Check {
+                id: CheckId::DockerEngine,
+                title,
+                status: CheckStatus::Failed,
+                summary: engine_summary(&err),
+                fix: Some(engine_fix(&err, std::env::var_os("DOCKER_HOST").is_some())),
+            }
+        }
+    }
+}
+
+/// One line saying what is wrong with the engine, in the user's words.
+fn engine_summary(err: &EngineError) -> String {
+    match err {
+        EngineError::NotRunning { endpoint } => {
+            format!("Docker engine not running: nothing answers at {endpoint}")
+        }
+        other => {
+            let mut text = other.to_string();
+            let mut cause = std::error::Error::source(other);
+            while let Some(c) = cause {
+                text.push_str(": ");
+                text.push_str(&c.to_string());
+                cause = c.source();
+            }
+            text
+        }
+    }
+}
+
+/// What to do about an engine error on this operating system.
+fn engine_fix(err: &EngineError, docker_host_set: bool) -> Fix {
+    let endpoint = err.endpoint();
+    if docker_host_set && !matches!(err, EngineError::PermissionDenied { .. }) {
+        let unset = if cfg!(windows) {
+            "Remove-Item Env:DOCKER_HOST"
+        } else {
+            "unset DOCKER_HOST"
+        };
+        return Fix {
+            description: format!(
+                "DOCKER_HOST points at {endpoint}: start the engine there, or unset DOCKER_HOST to use the local engine ({}).",
+                crate::engine::DEFAULT_ENDPOINT
+            ),
+            command: Some(unset.to_owned()),
+        };
+    }
+    match err {
+        EngineError::PermissionDenied { .. } => Fix {
+            description: "Add your user to the 'docker' group, then log out and back in.".to_owned(),
+            command: Some("sudo usermod -aG docker \"$USER\"".to_owned()),
+        },
+        EngineError::BadEndpoint { .. } => Fix {
+            description: "Set DOCKER_HOST to unix:///path/to/docker.sock, tcp://host:port or ssh://user@host, or unset it.".to_owned(),
+            command: None,
+        },
+        _ => start_engine_fix(),
+    }
+}
+
+/// How to start the engine on this operating system.
+fn start_engine_fix() -> Fix {
+    if cfg!(target_os = "macos") {
+        Fix {
+            description: "Start Docker Desktop (or Colima) and wait until it says it is running.".to_owned(),
+            command: Some("open -a Docker".to_owned()),
+        }
+    } else if cfg!(windows) {
+        Fix {
+            description: "Start Docker Desktop from the Start menu and wait until it says it is running.".to_owned(),
+            command: None,
+        }
+    } else if !engine_installed() {
+        Fix {
+            description: "Install the Docker engine, then start it.".to_owned(),
+            command: Some("sudo apt-get install docker.io && sudo systemctl start docker".to_owned()),
+        }
+    } else if std::path::Path::new("/run/systemd/system").exists() {
+        Fix {
+            description: "Start the Docker engine service.".to_owned(),
+            command: Some("sudo systemctl start docker".to_owned()),
+        }
+    } else {
+        Fix {
+            description: "Start the Docker engine (this system has no systemd, so start dockerd directly).".to_owned(),
+            command: Some("sudo dockerd > /var/log/dockerd.log 2>&1 &".to_owned()),
+        }
+    }
+}
+
+/// Whether a `dockerd` binary is on this machine.
+fn engine_installed() -> bool {
+    let candidates = ["/usr/bin/dockerd", "/usr/local/bin/dockerd", "/usr/sbin/dockerd"];
+    candidates.iter().any(|p| std::path::Path::new(p).exists())
+        || std::env::var_os("PATH")
+            .map(|path| std::env::split_paths(&path).any(|dir| dir.join("dockerd").exists()))
+            .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn not_running_says_so_and_names_the_endpoint() {
+        let err = EngineError::NotRunning {
+            endpoint: "unix:///nowhere.sock".into(),
+        };
+        let summary = engine_summary(&err);
+        assert!(summary.contains("not running"), "{summary}");
+        assert!(summary.contains("unix:///nowhere.sock"), "{summary}");
+    }
+
+    #[test]
+    fn a_dead_docker_host_is_blamed_on_docker_host() {
+        let err = EngineError::NotRunning {
+            endpoint: "unix:///nowhere.sock".into(),
+        };
+        let fix = engine_fix(&err, true);
+        assert!(fix.description.contains("DOCKER_HOST points at unix:///nowhere.sock"));
+        assert!(fix.command.unwrap().contains("DOCKER_HOST"));
+    }
+
+    #[test]
+    fn permission_denied_suggests_the_docker_group() {
+        let err = EngineError::PermissionDenied {
+            endpoint: "unix:///var/run/docker.sock".into(),
+        };
+        let fix = engine_fix(&err, false);
+        assert!(fix.command.unwrap().contains("usermod -aG docker"));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn not_running_on_linux_says_how_to_start_the_engine() {
+        let err = EngineError::NotRunning {
+            endpoint: "unix:///var/run/docker.sock".into(),
+        };
+        let fix = engine_fix(&err, false);
+        let command = fix.command.unwrap();
+        assert!(
+            command.contains("systemctl start docker") || command.contains("dockerd"),
+            "{command}"
+        );
+    }
+}

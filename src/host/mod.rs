@@ -1,0 +1,3 @@
+//! Facts about the machine Berth runs on and the checks that tell a user what to fix.
+
+pub mod doctor;

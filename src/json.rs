@@ -1,0 +1,162 @@
+//! Transport types: the one serialisable shape shared by the window's IPC and every
+//! `berth … --json` output. The TypeScript side is generated from these (`ts-rs`), so
+//! the UI and the core cannot drift apart. Domain types stay free of serde.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::host::doctor;
+
+/// The error every IPC command and `--json` failure returns.
+#[derive(Debug, Clone, Serialize, TS, PartialEq, Eq)]
+#[ts(export, export_to = "../ui/src/bindings/")]
+pub struct Error {
+    /// What kind of failure; the UI branches on this and only on this.
+    pub code: ErrorCode,
+    /// The full message for a person: what failed, the cause, what to do next.
+    pub message: String,
+}
+
+/// The failure kinds the UI acts on. Grows only when the UI needs to tell them apart.
+#[derive(Debug, Clone, Copy, Serialize, TS, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+#[ts(export, export_to = "../ui/src/bindings/")]
+pub enum ErrorCode {
+    /// Anything the UI shows as a plain error message.
+    Failed,
+}
+
+impl Error {
+    /// An error carrying `err`'s whole chain of causes as its message.
+    pub fn from_chain(err: &(dyn std::error::Error + 'static)) -> Self {
+        let mut message = err.to_string();
+        let mut cause = err.source();
+        while let Some(c) = cause {
+            message.push_str(": ");
+            message.push_str(&c.to_string());
+            cause = c.source();
+        }
+        Self {
+            code: ErrorCode::Failed,
+            message,
+        }
+    }
+}
+
+/// The outcome of a host check.
+#[derive(Debug, Clone, Copy, Serialize, TS, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+#[ts(export, export_to = "../ui/src/bindings/")]
+pub enum CheckStatus {
+    /// All good.
+    Ok,
+    /// Works, but deserves attention.
+    Warning,
+    /// Must be fixed before Berth can work.
+    Failed,
+}
+
+/// How to fix a check that did not pass.
+#[derive(Debug, Clone, Serialize, TS, PartialEq, Eq)]
+#[ts(export, export_to = "../ui/src/bindings/")]
+pub struct Fix {
+    /// One sentence saying what to do.
+    pub description: String,
+    /// A command to run, when there is one.
+    pub command: Option<String>,
+}
+
+/// One host check's result.
+#[derive(Debug, Clone, Serialize, TS, PartialEq, Eq)]
+#[ts(export, export_to = "../ui/src/bindings/")]
+pub struct Check {
+    /// Stable kebab-case id, e.g. `docker-engine`.
+    pub id: String,
+    /// What was checked.
+    pub title: String,
+    /// The outcome.
+    pub status: CheckStatus,
+    /// What was found, in one line.
+    pub summary: String,
+    /// How to fix it, when it did not pass.
+    pub fix: Option<Fix>,
+}
+
+/// Every host check, as `berth doctor --json` prints it and the window shows it.
+#[derive(Debug, Clone, Serialize, TS, PartialEq, Eq)]
+#[ts(export, export_to = "../ui/src/bindings/")]
+pub struct DoctorReport {
+    /// True when no check failed.
+    pub healthy: bool,
+    /// Each check, in order.
+    pub checks: Vec<Check>,
+}
+
+impl From<&doctor::DoctorReport> for DoctorReport {
+    fn from(report: &doctor::DoctorReport) -> Self {
+        Self {
+            healthy: report.healthy(),
+            checks: report.checks.iter().map(Check::from).collect(),
+        }
+    }
+}
+
+impl From<&doctor::Check> for Check {
+    fn from(check: &doctor::Check) -> Self {
+        Self {
+            id: check.id.as_str().to_owned(),
+            title: check.title.clone(),
+            status: match check.status {
+                doctor::CheckStatus::Ok => CheckStatus::Ok,
+                doctor::CheckStatus::Warning => CheckStatus::Warning,
+                doctor::CheckStatus::Failed => CheckStatus::Failed,
+            },
+            summary: check.summary.clone(),
+            fix: check.fix.as_ref().map(|fix| Fix {
+                description: fix.description.clone(),
+                command: fix.command.clone(),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_serialises_as_code_and_message() {
+        let err = Error {
+            code: ErrorCode::Failed,
+            message: "failed to build image 'berth/x:latest'".into(),
+        };
+        assert_eq!(
+            serde_json::to_value(&err).unwrap(),
+            serde_json::json!({"code": "failed", "message": "failed to build image 'berth/x:latest'"})
+        );
+    }
+
+    #[test]
+    fn a_failed_check_serialises_with_its_fix() {
+        let report = doctor::DoctorReport {
+            checks: vec![doctor::Check {
+                id: doctor::CheckId::DockerEngine,
+                title: "Docker engine reachable".into(),
+                status: doctor::CheckStatus::Failed,
+                summary: "Docker engine not running".into(),
+                fix: Some(doctor::Fix {
+                    description: "Start it.".into(),
+                    command: Some("sudo systemctl start docker".into()),
+                }),
+            }],
+        };
+        let value = serde_json::to_value(DoctorReport::from(&report)).unwrap();
+        assert_eq!(value["healthy"], false);
+        assert_eq!(value["checks"][0]["id"], "docker-engine");
+        assert_eq!(value["checks"][0]["status"], "failed");
+        assert_eq!(
+            value["checks"][0]["fix"]["command"],
+            "sudo systemctl start docker"
+        );
+    }
+}

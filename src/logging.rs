@@ -1,0 +1,150 @@
+//! Logging through `tracing`: human-readable lines on stderr for the CLI, a rotating file
+//! in the platform's log directory for the desktop app, and a panic hook that logs.
+
+use std::path::{Path, PathBuf};
+
+use tracing_subscriber::{fmt, layer::SubscriberExt, util::SubscriberInitExt, EnvFilter, Layer};
+
+/// Environment variable that overrides where the desktop app writes its log files.
+pub const LOG_DIR_ENV: &str = "BERTH_LOG_DIR";
+
+/// How many daily log files the desktop app keeps.
+pub const KEPT_LOG_FILES: usize = 7;
+
+/// Errors from setting up logging.
+#[derive(Debug, thiserror::Error)]
+pub enum LoggingError {
+    /// The platform gave no home directory to put logs under.
+    #[error("cannot find a log directory for Berth: set {LOG_DIR_ENV} to a writable folder")]
+    NoLogDir,
+    /// The log directory could not be created or opened.
+    #[error("cannot write logs to '{}': check that the folder is writable or set {LOG_DIR_ENV}", dir.display())]
+    Open {
+        /// The folder Berth tried.
+        dir: PathBuf,
+        /// Why it failed.
+        #[source]
+        source: tracing_appender::rolling::InitError,
+    },
+    /// Another global logger was installed first.
+    #[error("logging was already set up in this process")]
+    AlreadySet,
+}
+
+/// The filter for `verbosity` `-v` flags, unless `RUST_LOG` says otherwise.
+fn filter(verbosity: u8) -> EnvFilter {
+    if let Ok(filter) = EnvFilter::try_from_default_env() {
+        return filter;
+    }
+    let level = match verbosity {
+        0 => "warn",
+        1 => "info,berth=debug",
+        2 => "debug",
+        _ => "trace",
+    };
+    EnvFilter::new(level)
+}
+
+/// Set up CLI logging: human-readable lines on stderr, `-v` per level or `RUST_LOG`.
+pub fn init_cli(verbosity: u8) -> Result<(), LoggingError> {
+    let layer = fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_target(verbosity >= 2)
+        .without_time()
+        .with_filter(filter(verbosity));
+    tracing_subscriber::registry()
+        .with(layer)
+        .try_init()
+        .map_err(|_| LoggingError::AlreadySet)?;
+    install_panic_hook();
+    Ok(())
+}
+
+/// The folder the desktop app logs to: `BERTH_LOG_DIR`, or the platform's place for
+/// logs (`~/.local/share/dev.berth.app/logs` on Linux, `~/Library/Logs/dev.berth.app`
+/// on macOS, `%LOCALAPPDATA%\dev.berth.app\logs` on Windows, as Tauri names them).
+pub fn desktop_log_dir() -> Result<PathBuf, LoggingError> {
+    if let Some(dir) = std::env::var_os(LOG_DIR_ENV).filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    let base = directories::BaseDirs::new().ok_or(LoggingError::NoLogDir)?;
+    let identifier = crate::APP_IDENTIFIER;
+    Ok(if cfg!(target_os = "macos") {
+        base.home_dir().join("Library/Logs").join(identifier)
+    } else {
+        base.data_local_dir().join(identifier).join("logs")
+    })
+}
+
+/// Keeps the desktop log writer alive; dropping it flushes and closes the log file.
+#[must_use = "dropping the guard stops file logging"]
+pub struct LogGuard {
+    _worker: tracing_appender::non_blocking::WorkerGuard,
+    dir: PathBuf,
+}
+
+impl LogGuard {
+    /// The folder the log files are written to.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+/// Set up desktop logging: a daily-rotated `berth.log` (seven kept) in
+/// [`desktop_log_dir`], plus stderr, and a panic hook that logs.
+pub fn init_desktop() -> Result<LogGuard, LoggingError> {
+    let dir = desktop_log_dir()?;
+    let appender = tracing_appender::rolling::Builder::new()
+        .rotation(tracing_appender::rolling::Rotation::DAILY)
+        .filename_prefix("berth")
+        .filename_suffix("log")
+        .max_log_files(KEPT_LOG_FILES)
+        .build(&dir)
+        .map_err(|source| LoggingError::Open {
+            dir: dir.clone(),
+            source,
+        })?;
+    let (writer, worker) = tracing_appender::non_blocking(appender);
+    let stderr_verbosity = u8::from(cfg!(debug_assertions));
+    tracing_subscriber::registry()
+        .with(
+            fmt::layer()
+                .with_writer(writer)
+                .with_ansi(false)
+                .with_filter(filter(1)),
+        )
+        .with(
+            fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_filter(filter(stderr_verbosity)),
+        )
+        .try_init()
+        .map_err(|_| LoggingError::AlreadySet)?;
+    install_panic_hook();
+    tracing::info!(dir = %dir.display(), version = env!("CARGO_PKG_VERSION"), "Berth desktop starting");
+    Ok(LogGuard {
+        _worker: worker,
+        dir,
+    })
+}
+
+/// Log every panic (message, location, backtrace) through `tracing`, then run the
+/// previous hook so the default report still reaches stderr.
+pub fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()))
+            .unwrap_or_else(|| "unknown location".to_owned());
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "non-string panic payload".to_owned());
+        let backtrace = std::backtrace::Backtrace::force_capture();
+        tracing::error!(%location, %message, %backtrace, "Berth panicked");
+        previous(info);
+    }));
+}

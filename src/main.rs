@@ -1,0 +1,105 @@
+//! `berth`: the command line over Berth's core. Every verb the window offers is here too,
+//! each with `--json` for scripts and for the tests.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Reproducible GPU development environments.
+#[derive(Debug, Parser)]
+#[command(name = "berth", version, about, long_about = None)]
+struct Cli {
+    /// More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check this machine: Docker engine, and what to fix. Exits 1 when a check fails.
+    Doctor {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Err(err) = berth::logging::init_cli(cli.verbose) {
+        eprintln!("berth: {err}");
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("berth: failed to start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(code) => code,
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            let mut message = format!("berth: {err}");
+            for cause in err.chain().skip(1) {
+                message.push_str(&format!("\n  caused by: {cause}"));
+            }
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Doctor { json } => doctor(json).await,
+    }
+}
+
+async fn doctor(json: bool) -> anyhow::Result<ExitCode> {
+    let report = berth::host::doctor::run().await;
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &berth::json::DoctorReport::from(&report))?;
+        writeln!(out)?;
+    } else {
+        for check in &report.checks {
+            let mark = match check.status {
+                berth::host::doctor::CheckStatus::Ok => "ok  ",
+                berth::host::doctor::CheckStatus::Warning => "warn",
+                berth::host::doctor::CheckStatus::Failed => "FAIL",
+            };
+            writeln!(out, "[{mark}] {}: {}", check.title, check.summary)?;
+            if let Some(fix) = &check.fix {
+                writeln!(out, "       fix: {}", fix.description)?;
+                if let Some(command) = &fix.command {
+                    writeln!(out, "            {command}")?;
+                }
+            }
+        }
+    }
+    out.flush()?;
+    Ok(if report.healthy() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// A closed stdout (e.g. `berth doctor | head -1`) is not an error.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .is_some_and(|e| e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
+    })
+}
