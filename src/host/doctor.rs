@@ -162,18 +162,23 @@ fn engine_fix(err: &EngineError, docker_host_set: bool) -> Fix {
 fn start_engine_fix() -> Fix {
     if cfg!(target_os = "macos") {
         Fix {
-            description: "Start Docker Desktop (or Colima) and wait until it says it is running.".to_owned(),
+            description: "Start Docker Desktop (or Colima) and wait until it says it is running."
+                .to_owned(),
             command: Some("open -a Docker".to_owned()),
         }
     } else if cfg!(windows) {
         Fix {
-            description: "Start Docker Desktop from the Start menu and wait until it says it is running.".to_owned(),
+            description:
+                "Start Docker Desktop from the Start menu and wait until it says it is running."
+                    .to_owned(),
             command: None,
         }
     } else if !engine_installed() {
         Fix {
             description: "Install the Docker engine, then start it.".to_owned(),
-            command: Some("sudo apt-get install docker.io && sudo systemctl start docker".to_owned()),
+            command: Some(
+                "sudo apt-get install docker.io && sudo systemctl start docker".to_owned(),
+            ),
         }
     } else if std::path::Path::new("/run/systemd/system").exists() {
         Fix {
@@ -182,7 +187,9 @@ fn start_engine_fix() -> Fix {
         }
     } else {
         Fix {
-            description: "Start the Docker engine (this system has no systemd, so start dockerd directly).".to_owned(),
+            description:
+                "Start the Docker engine (this system has no systemd, so start dockerd directly)."
+                    .to_owned(),
             command: Some("sudo dockerd > /var/log/dockerd.log 2>&1 &".to_owned()),
         }
     }
@@ -190,7 +197,11 @@ fn start_engine_fix() -> Fix {
 
 /// Whether a `dockerd` binary is on this machine.
 fn engine_installed() -> bool {
-    let candidates = ["/usr/bin/dockerd", "/usr/local/bin/dockerd", "/usr/sbin/dockerd"];
+    let candidates = [
+        "/usr/bin/dockerd",
+        "/usr/local/bin/dockerd",
+        "/usr/sbin/dockerd",
+    ];
     candidates.iter().any(|p| std::path::Path::new(p).exists())
         || std::env::var_os("PATH")
             .map(|path| std::env::split_paths(&path).any(|dir| dir.join("dockerd").exists()))
@@ -217,7 +228,9 @@ mod tests {
             endpoint: "unix:///nowhere.sock".into(),
         };
         let fix = engine_fix(&err, true);
-        assert!(fix.description.contains("DOCKER_HOST points at unix:///nowhere.sock"));
+        assert!(fix
+            .description
+            .contains("DOCKER_HOST points at unix:///nowhere.sock"));
         assert!(fix.command.unwrap().contains("DOCKER_HOST"));
     }
 

@@ -1,0 +1,82 @@
+//! The first screen: the system check, with the engine up and with the engine down.
+
+use std::time::Duration;
+
+use crate::driver::Window;
+
+/// The real engine's version, read independently of Berth.
+async fn real_engine_version() -> String {
+    let docker = bollard::Docker::connect_with_defaults()
+        .expect("a Docker client")
+        .negotiate_version()
+        .await
+        .unwrap_or_else(|e| {
+            panic!("no Docker engine answers ({e}): run `cargo xtask test`, which starts dockerd")
+        });
+    let version = docker
+        .version()
+        .await
+        .expect("the engine reports its version");
+    version.version.expect("the engine names its version")
+}
+
+#[tokio::test]
+async fn the_first_screen_names_the_real_engine_version() {
+    let version = real_engine_version().await;
+    let window = Window::open("engine-up", &[]).await;
+    let shown_in = window
+        .wait_for_attr(
+            "doctor-panel",
+            "data-state",
+            "done",
+            Duration::from_secs(30),
+        )
+        .await;
+    assert_eq!(window.text("check-docker-engine-status").await, "ok");
+    let summary = window.text("check-docker-engine-summary").await;
+    assert!(
+        summary.contains(&version),
+        "the check should name engine version {version}, it says: {summary}"
+    );
+    assert!(
+        !window.has("check-docker-engine-fix").await,
+        "a passing check offers no fix"
+    );
+    let ready = window.eval("window.__BERTH_READY__ ?? null").await;
+    let shot = window.screenshot("first-screen").await;
+    eprintln!(
+        "window: session up in {:.2} s, checks shown {:.2} s later, page ready at {ready} ms; screenshot {}",
+        window.opened_in.as_secs_f64(),
+        shown_in.as_secs_f64(),
+        shot.display()
+    );
+    window.close().await;
+}
+
+#[tokio::test]
+async fn a_dead_engine_shows_not_running_with_the_fix() {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let dead = format!("unix://{}/dead.sock", dir.path().display());
+    let window = Window::open("engine-down", &[("DOCKER_HOST", dead.as_str())]).await;
+    window
+        .wait_for_attr(
+            "doctor-panel",
+            "data-state",
+            "done",
+            Duration::from_secs(30),
+        )
+        .await;
+    assert_eq!(window.text("check-docker-engine-status").await, "failed");
+    let summary = window.text("check-docker-engine-summary").await;
+    assert!(summary.contains("not running"), "{summary}");
+    assert!(
+        summary.contains(&dead),
+        "the summary names the endpoint: {summary}"
+    );
+    let fix = window.text("check-docker-engine-fix").await;
+    assert!(fix.contains("DOCKER_HOST"), "{fix}");
+    let command = window.text("check-docker-engine-fix-command").await;
+    assert_eq!(command, "unset DOCKER_HOST");
+    window.screenshot("engine-not-running").await;
+    window.close().await;
+}

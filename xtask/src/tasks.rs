@@ -1,0 +1,207 @@
+//! The tasks themselves: `run`, `test` and `setup`, as ordered steps with timings.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+use crate::display::VirtualDisplay;
+use crate::system::{self, Package};
+use crate::{engine, system::run_checked};
+
+/// The Windows target the core is cross-checked against.
+const WINDOWS_TARGET: &str = "x86_64-pc-windows-gnu";
+
+/// Times each named step and prints a summary at the end.
+struct Steps {
+    started: Instant,
+    done: Vec<(String, Duration)>,
+}
+
+impl Steps {
+    fn new() -> Self {
+        Self {
+            started: Instant::now(),
+            done: Vec::new(),
+        }
+    }
+
+    fn step<T>(&mut self, name: &str, work: impl FnOnce() -> Result<T>) -> Result<T> {
+        let started = Instant::now();
+        let out = work().with_context(|| format!("step '{name}' failed"))?;
+        self.done.push((name.to_owned(), started.elapsed()));
+        Ok(out)
+    }
+
+    fn summary(&self) {
+        println!("\n==> timings");
+        for (name, took) in &self.done {
+            println!("      {:<44} {:>7.1} s", name, took.as_secs_f64());
+        }
+        println!(
+            "      {:<44} {:>7.1} s",
+            "total",
+            self.started.elapsed().as_secs_f64()
+        );
+    }
+}
+
+/// The cargo that runs this xtask, so nested builds use the same toolchain.
+fn cargo() -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.current_dir(system::repo_root());
+    command
+}
+
+/// The workspace's target directory, as cargo resolves it.
+fn target_dir() -> Result<PathBuf> {
+    let out = cargo()
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .output()
+        .context("failed to run cargo metadata")?;
+    if !out.status.success() {
+        bail!(
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let metadata: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    metadata["target_directory"]
+        .as_str()
+        .map(PathBuf::from)
+        .context("cargo metadata gave no target_directory")
+}
+
+/// Install what the app (and, with `for_tests`, the tests) need.
+fn install_prerequisites(for_tests: bool) -> Result<Option<PathBuf>> {
+    system::require_debian_like()?;
+    let mut packages: Vec<&Package> = system::APP_PACKAGES.iter().collect();
+    if for_tests {
+        packages.extend(
+            system::TEST_PACKAGES
+                .iter()
+                // Another engine (Docker CE, Desktop, a remote DOCKER_HOST) is fine as it is.
+                .filter(|p| p.name != "docker.io" || engine::engine_missing()),
+        );
+    }
+    system::install_packages(&packages)?;
+    system::require_node()?;
+    system::ui_dependencies()?;
+    if for_tests {
+        return system::tauri_driver().map(Some);
+    }
+    Ok(None)
+}
+
+/// `cargo xtask setup`: install everything `run` and `test` need, and nothing else.
+pub fn setup() -> Result<()> {
+    install_prerequisites(true)?;
+    println!("==> everything `cargo xtask run` and `cargo xtask test` need is installed");
+    Ok(())
+}
+
+/// `cargo xtask run`: install what is missing, build the UI, open the window.
+pub fn run() -> Result<()> {
+    install_prerequisites(false)?;
+    system::build_ui()?;
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        bail!(
+            "no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset): run this \
+             from a desktop session, over `ssh -X`, or under `xvfb-run cargo xtask run`"
+        );
+    }
+    run_checked(
+        cargo().args(["run", "--package", "berth-desktop"]),
+        "building and opening the Berth window (cargo run -p berth-desktop)",
+    )
+}
+
+/// `cargo xtask test`: every check and test the project has, in one command.
+pub fn test(cargo_test_args: &[String]) -> Result<()> {
+    let mut steps = Steps::new();
+    let tauri_driver = steps
+        .step("install prerequisites", || install_prerequisites(true))?
+        .context("tauri-driver path missing")?;
+    let root = system::repo_root();
+    let target = target_dir()?;
+    let output = target.join("test-output");
+    std::fs::create_dir_all(&output)?;
+
+    steps.step("ui: svelte-check", || {
+        run_checked(
+            Command::new("npm")
+                .args(["run", "check"])
+                .current_dir(root.join("ui")),
+            "type-checking the web UI (svelte-check)",
+        )
+    })?;
+    steps.step("ui: vite build", system::build_ui)?;
+    steps.step("cargo fmt --check", || {
+        run_checked(
+            cargo().args(["fmt", "--all", "--", "--check"]),
+            "checking formatting (cargo fmt --check)",
+        )
+    })?;
+    steps.step("cargo clippy", || {
+        run_checked(
+            cargo().args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ]),
+            "linting (cargo clippy --workspace --all-targets -D warnings)",
+        )
+    })?;
+    steps.step("docker engine", || engine::ensure_running(&output))?;
+    let display = steps.step("xvfb", || VirtualDisplay::start(&output))?;
+    steps.step("build desktop binary", || {
+        run_checked(
+            cargo().args(["build", "--package", "berth-desktop"]),
+            "building the desktop binary the window tests drive",
+        )
+    })?;
+    steps.step("cargo test --workspace", || {
+        run_checked(
+            cargo()
+                .args(["test", "--workspace"])
+                .args(cargo_test_args)
+                .env("DISPLAY", &display.name)
+                .env("TAURI_DRIVER", &tauri_driver)
+                .env("BERTH_DESKTOP_BIN", target.join("debug/berth-desktop"))
+                .env("BERTH_TEST_OUTPUT", &output),
+            "running unit, engine and window tests (cargo test --workspace)",
+        )
+    })?;
+    drop(display);
+    steps.step("windows cross-check", windows_check)?;
+    steps.summary();
+    println!("==> test output (screenshots, logs): {}", output.display());
+    Ok(())
+}
+
+/// `cargo check` the core and the shell for Windows so Windows-only code cannot rot.
+fn windows_check() -> Result<()> {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map(|out| String::from_utf8_lossy(&out.stdout).contains(WINDOWS_TARGET));
+    match installed {
+        Ok(true) => {}
+        Ok(false) => run_checked(
+            Command::new("rustup").args(["target", "add", WINDOWS_TARGET]),
+            "adding the Windows target for the cross-check (rustup target add)",
+        )?,
+        Err(_) => bail!(
+            "rustup is not available, so the Windows cross-check cannot run; install Rust with \
+             rustup (https://rustup.rs)"
+        ),
+    }
+    run_checked(
+        cargo().args(["check", "--package", "berth", "--package", "berth-desktop", "--target", WINDOWS_TARGET]),
+        "checking the core and the desktop shell for Windows (cargo check --target x86_64-pc-windows-gnu)",
+    )
+}
