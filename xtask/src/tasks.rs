@@ -177,9 +177,33 @@ pub fn test(cargo_test_args: &[String]) -> Result<()> {
         )
     })?;
     drop(display);
+    steps.step("generated TypeScript is committed", bindings_committed)?;
     steps.step("windows cross-check", windows_check)?;
     steps.summary();
     println!("==> test output (screenshots, logs): {}", output.display());
+    Ok(())
+}
+
+/// The tests regenerate `ui/src/bindings` from the Rust transport types (ts-rs); fail
+/// when that changed anything, so the committed UI always matches the core.
+fn bindings_committed() -> Result<()> {
+    let root = system::repo_root();
+    if !root.join(".git").exists() {
+        println!("==> not a git checkout: skipping the generated-TypeScript freshness check");
+        return Ok(());
+    }
+    let out = Command::new("git")
+        .args(["status", "--porcelain", "--", "ui/src/bindings"])
+        .current_dir(&root)
+        .output()
+        .context("failed to run git status")?;
+    let changed = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() || !changed.trim().is_empty() {
+        bail!(
+            "the generated TypeScript in ui/src/bindings differs from the Rust types:\n{changed}\
+             commit the regenerated files (they are written by `cargo test`)"
+        );
+    }
     Ok(())
 }
 

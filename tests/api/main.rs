@@ -1,0 +1,10 @@
+//! Berth's engine tests: the core and the `berth` binary against the real Docker engine,
+//! one module per operation. They need an engine and fail loudly without one;
+//! `cargo xtask test` starts one. Base images are built offline on first use and cached.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod doctor;
+mod harness;
+mod images;
