@@ -5,6 +5,8 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod devcontainer;
 mod doctor;
 mod harness;
 mod images;
+mod recipe;

@@ -262,12 +262,16 @@ pub fn require_node() -> Result<()> {
     }
 }
 
-/// `npm ci` when `ui/node_modules` is missing or older than `ui/package-lock.json`.
-pub fn ui_dependencies() -> Result<()> {
-    let ui = repo_root().join("ui");
-    let stamp = ui.join("node_modules/.package-lock.json");
+/// `npm ci` in `dir` (relative to the repository root) when its `node_modules` is
+/// missing or older than its `package-lock.json`.
+pub fn npm_dependencies(dir: &str, what: &str) -> Result<()> {
+    let folder = repo_root().join(dir);
+    let stamp = folder.join("node_modules/.package-lock.json");
     let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    let fresh = match (modified(&stamp), modified(&ui.join("package-lock.json"))) {
+    let fresh = match (
+        modified(&stamp),
+        modified(&folder.join("package-lock.json")),
+    ) {
         (Some(installed), Some(lock)) => installed >= lock,
         _ => false,
     };
@@ -276,11 +280,9 @@ pub fn ui_dependencies() -> Result<()> {
     }
     run_checked(
         Command::new("npm")
-            .arg("ci")
-            .arg("--no-audit")
-            .arg("--no-fund")
-            .current_dir(&ui),
-        "installing the UI's Node packages (npm ci in ui/)",
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&folder),
+        &format!("installing {what} (npm ci in {dir}/)"),
     )
 }
 

@@ -87,8 +87,12 @@ fn install_prerequisites(for_tests: bool) -> Result<Option<PathBuf>> {
     }
     system::install_packages(&packages)?;
     system::require_node()?;
-    system::ui_dependencies()?;
+    system::npm_dependencies("ui", "the UI's Node packages")?;
     if for_tests {
+        system::npm_dependencies(
+            "tests/tools",
+            "the reference Dev Containers CLI the tests compare with",
+        )?;
         return system::tauri_driver().map(Some);
     }
     Ok(None)

@@ -1,7 +1,11 @@
 //! `berth`: the command line over Berth's core. Every verb the window offers is here too,
 //! each with `--json` for scripts and for the tests.
 
-use std::io::Write;
+mod config;
+mod doctor;
+mod new;
+mod recipes;
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -20,11 +24,13 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Check this machine: Docker engine, and what to fix. Exits 1 when a check fails.
-    Doctor {
-        /// Print the report as JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    Doctor(doctor::Args),
+    /// Write a `.devcontainer/` for a framework, target and Python version into DIR.
+    New(new::Args),
+    /// List the framework/CUDA/Python combinations Berth offers, and why others are not.
+    Recipes(recipes::Args),
+    /// Read a devcontainer.json (DIR or FILE) and print the resolved configuration.
+    Config(config::Args),
 }
 
 fn main() -> ExitCode {
@@ -58,38 +64,11 @@ fn main() -> ExitCode {
 
 async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Doctor { json } => doctor(json).await,
+        Command::Doctor(args) => doctor::run(args).await,
+        Command::New(args) => new::run(args).await,
+        Command::Recipes(args) => recipes::run(args).await,
+        Command::Config(args) => config::run(args).await,
     }
-}
-
-async fn doctor(json: bool) -> anyhow::Result<ExitCode> {
-    let report = berth::host::doctor::run().await;
-    let mut out = std::io::stdout().lock();
-    if json {
-        serde_json::to_writer_pretty(&mut out, &berth::json::DoctorReport::from(&report))?;
-        writeln!(out)?;
-    } else {
-        for check in &report.checks {
-            let mark = match check.status {
-                berth::host::doctor::CheckStatus::Ok => "ok  ",
-                berth::host::doctor::CheckStatus::Warning => "warn",
-                berth::host::doctor::CheckStatus::Failed => "FAIL",
-            };
-            writeln!(out, "[{mark}] {}: {}", check.title, check.summary)?;
-            if let Some(fix) = &check.fix {
-                writeln!(out, "       fix: {}", fix.description)?;
-                if let Some(command) = &fix.command {
-                    writeln!(out, "            {command}")?;
-                }
-            }
-        }
-    }
-    out.flush()?;
-    Ok(if report.healthy() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
 }
 
 /// A closed stdout (e.g. `berth doctor | head -1`) is not an error.

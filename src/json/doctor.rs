@@ -1,47 +1,9 @@
-//! Transport types: the one serialisable shape shared by the window's IPC and every
-//! `berth … --json` output. The TypeScript side is generated from these (`ts-rs`), so
-//! the UI and the core cannot drift apart. Domain types stay free of serde.
+//! Transport types for the host checks (`berth doctor --json`, the window's first screen).
 
 use serde::Serialize;
 use ts_rs::TS;
 
 use crate::host::doctor;
-
-/// The error every IPC command and `--json` failure returns.
-#[derive(Debug, Clone, Serialize, TS, PartialEq, Eq)]
-#[ts(export, export_to = "../ui/src/bindings/")]
-pub struct Error {
-    /// What kind of failure; the UI branches on this and only on this.
-    pub code: ErrorCode,
-    /// The full message for a person: what failed, the cause, what to do next.
-    pub message: String,
-}
-
-/// The failure kinds the UI acts on. Grows only when the UI needs to tell them apart.
-#[derive(Debug, Clone, Copy, Serialize, TS, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-#[ts(export, export_to = "../ui/src/bindings/")]
-pub enum ErrorCode {
-    /// Anything the UI shows as a plain error message.
-    Failed,
-}
-
-impl Error {
-    /// An error carrying `err`'s whole chain of causes as its message.
-    pub fn from_chain(err: &(dyn std::error::Error + 'static)) -> Self {
-        let mut message = err.to_string();
-        let mut cause = err.source();
-        while let Some(c) = cause {
-            message.push_str(": ");
-            message.push_str(&c.to_string());
-            cause = c.source();
-        }
-        Self {
-            code: ErrorCode::Failed,
-            message,
-        }
-    }
-}
 
 /// The outcome of a host check.
 #[derive(Debug, Clone, Copy, Serialize, TS, PartialEq, Eq)]
@@ -123,18 +85,6 @@ impl From<&doctor::Check> for Check {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn an_error_serialises_as_code_and_message() {
-        let err = Error {
-            code: ErrorCode::Failed,
-            message: "failed to build image 'berth/x:latest'".into(),
-        };
-        assert_eq!(
-            serde_json::to_value(&err).unwrap(),
-            serde_json::json!({"code": "failed", "message": "failed to build image 'berth/x:latest'"})
-        );
-    }
 
     #[test]
     fn a_failed_check_serialises_with_its_fix() {

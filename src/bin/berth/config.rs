@@ -1,0 +1,12 @@
+//! `berth config`: read a devcontainer.json and print the resolved configuration.
+
+use std::process::ExitCode;
+
+/// Arguments (to be defined).
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+/// Not built yet.
+pub async fn run(_args: Args) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("not built yet")
+}

@@ -1,0 +1,1 @@
+//! Transport types for `berth config` (a resolved devcontainer.json).

@@ -1,0 +1,1 @@
+//! Transport types for recipes (`berth new`, `berth recipes --json`, the wizard).

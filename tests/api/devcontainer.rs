@@ -1,0 +1,1 @@
+//! `berth config` against the reference Dev Containers CLI.

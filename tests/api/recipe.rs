@@ -1,0 +1,1 @@
+//! `berth new` and recipe rendering against the real engine: generated files build.
