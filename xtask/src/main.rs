@@ -3,6 +3,7 @@
 
 mod display;
 mod engine;
+mod startup;
 mod system;
 mod tasks;
 
@@ -17,6 +18,8 @@ tasks:
           formatting and lint checks, unit tests, engine tests, window end-to-end
           tests and the Windows cross-check
   setup   only install what `run` and `test` need
+  startup [RUNS]  launch the app RUNS times (default 5) under Xvfb: time to first
+          paint and the memory of the app and its WebKit processes
 ";
 
 fn main() -> ExitCode {
@@ -27,6 +30,7 @@ fn main() -> ExitCode {
         Some("run") => tasks::run(),
         Some("test") => tasks::test(&rest),
         Some("setup") => tasks::setup(),
+        Some("startup") => tasks::startup(&rest),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -121,6 +121,30 @@ pub fn run() -> Result<()> {
     )
 }
 
+/// `cargo xtask startup [RUNS]`: build the app and measure its start as a user meets it.
+pub fn startup(args: &[String]) -> Result<()> {
+    let runs = match args.first() {
+        Some(n) => n
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n > 0)
+            .with_context(|| format!("RUNS must be a positive number, not '{n}'"))?,
+        None => 5,
+    };
+    install_prerequisites(false)?;
+    system::build_ui()?;
+    run_checked(
+        cargo().args(["build", "--package", "berth-desktop"]),
+        "building the desktop binary (cargo build -p berth-desktop)",
+    )?;
+    let target = target_dir()?;
+    crate::startup::run(
+        runs,
+        target.join("debug/berth-desktop"),
+        &target.join("startup"),
+    )
+}
+
 /// `cargo xtask test`: every check and test the project has, in one command.
 pub fn test(cargo_test_args: &[String]) -> Result<()> {
     let mut steps = Steps::new();

@@ -1,0 +1,651 @@
+//! Changing one property of a devcontainer.json while keeping every comment, blank line
+//! and indent the user wrote: edits go through `jsonc-parser`'s concrete syntax tree, and
+//! the result is checked to differ from the original only inside the value or the
+//! object/array that was changed. Files are written atomically (a temporary file renamed
+//! over the original) after a timestamped backup, `devcontainer.json.bak-YYYYmmdd-HHMMSS`,
+//! which never replaces an earlier one.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use jsonc_parser::cst::{CstContainerNode, CstInputValue, CstNode, CstObject, CstRootNode};
+
+use super::diagnostic::Diagnostic;
+use super::jsonc::{self, Node, Value};
+use super::model::join;
+
+/// Why an edit was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    /// The file is not valid JSONC; Berth does not edit what it cannot read.
+    #[error("{0}")]
+    Invalid(Box<Diagnostic>),
+    /// An edit with an empty property path.
+    #[error("an edit needs a property name")]
+    EmptyPath,
+    /// A property on the way is not an object.
+    #[error("cannot change `{path}`: `{parent}` is {found}, not an object")]
+    NotAnObject {
+        /// The property the edit is about.
+        path: String,
+        /// The property in the way.
+        parent: String,
+        /// What it is.
+        found: &'static str,
+    },
+    /// The property to append to is not an array.
+    #[error("cannot append to `{path}`: it is {found}, not an array")]
+    NotAnArray {
+        /// The property.
+        path: String,
+        /// What it is.
+        found: &'static str,
+    },
+    /// The property to remove is not there.
+    #[error("cannot remove `{path}`: there is no such property")]
+    Missing {
+        /// The property.
+        path: String,
+    },
+    /// A number that JSON cannot hold (NaN or infinite).
+    #[error("cannot write {value} to `{path}`: JSON has no such number")]
+    BadNumber {
+        /// The property.
+        path: String,
+        /// The value.
+        value: String,
+    },
+    /// The edited text did not come out as intended; nothing was written.
+    #[error("editing `{path}` would have changed more than that property; nothing was written (please report this)")]
+    Unverified {
+        /// The property.
+        path: String,
+    },
+    /// Reading the file failed.
+    #[error("failed to read '{}'", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Writing the backup or the new file failed; the original is unchanged.
+    #[error("failed to write '{}'; the original is unchanged", path.display())]
+    Write {
+        /// The file Berth was writing.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file changed on disk while Berth was editing it.
+    #[error("'{}' changed while Berth was editing it; nothing was written, try again", path.display())]
+    Changed {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+/// One change to a devcontainer.json. Paths are property names from the root, e.g.
+/// `["build", "args", "CUDA"]`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Edit {
+    /// Set a property, creating missing objects on the way.
+    Set {
+        /// Where.
+        path: Vec<String>,
+        /// The new value.
+        value: serde_json::Value,
+    },
+    /// Append to an array property (creating it when missing), e.g. add a mount.
+    Append {
+        /// The array property.
+        path: Vec<String>,
+        /// The element to add.
+        value: serde_json::Value,
+    },
+    /// Remove a property.
+    Remove {
+        /// Which.
+        path: Vec<String>,
+    },
+}
+
+impl Edit {
+    /// [`Edit::Set`] from a dotted-free list of property names.
+    pub fn set(path: &[&str], value: serde_json::Value) -> Self {
+        Self::Set {
+            path: path.iter().map(|s| (*s).to_owned()).collect(),
+            value,
+        }
+    }
+
+    /// [`Edit::Append`] from a list of property names.
+    pub fn append(path: &[&str], value: serde_json::Value) -> Self {
+        Self::Append {
+            path: path.iter().map(|s| (*s).to_owned()).collect(),
+            value,
+        }
+    }
+
+    /// [`Edit::Remove`] from a list of property names.
+    pub fn remove(path: &[&str]) -> Self {
+        Self::Remove {
+            path: path.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    fn path(&self) -> &[String] {
+        match self {
+            Self::Set { path, .. } | Self::Append { path, .. } | Self::Remove { path } => path,
+        }
+    }
+}
+
+/// What [`edit_file`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edited {
+    /// The copy of the original.
+    pub backup: PathBuf,
+}
+
+/// Apply `edit` to a devcontainer.json's text; `path` only names the file in errors.
+///
+/// # Errors
+///
+/// [`EditError`]: the text is not valid, the path runs through a non-object, the target
+/// of an append is not an array, or the result would differ outside the edited value.
+pub fn apply(path: &Path, text: &str, edit: &Edit) -> Result<String, EditError> {
+    let invalid = |offset: usize, message: String| {
+        EditError::Invalid(Box::new(Diagnostic::at(path, text, offset, message)))
+    };
+    let tree = jsonc::parse(text).map_err(|e| invalid(e.offset(), e.to_string()))?;
+    let keys = edit.path();
+    let Some((last, parents)) = keys.split_last() else {
+        return Err(EditError::EmptyPath);
+    };
+    let dotted = dotted(keys);
+    if !matches!(tree.value, Value::Object(_)) {
+        return Err(EditError::NotAnObject {
+            path: dotted,
+            parent: "(the whole file)".to_owned(),
+            found: tree.kind(),
+        });
+    }
+
+    // Walk the located tree to find what will change, so the result can be checked.
+    let mut node = &tree;
+    let mut walked = Vec::new();
+    let mut changed_span = tree.span;
+    let mut complete = true;
+    for key in parents {
+        walked.push(key.as_str());
+        match node.get(key) {
+            Some(child) if matches!(child.value, Value::Object(_)) => {
+                node = child;
+                changed_span = child.span;
+            }
+            Some(child) => {
+                return Err(EditError::NotAnObject {
+                    path: dotted,
+                    parent: dotted_str(&walked),
+                    found: child.kind(),
+                })
+            }
+            None => {
+                complete = false;
+                break;
+            }
+        }
+    }
+    let existing = if complete { node.get(last) } else { None };
+    match (edit, existing) {
+        (Edit::Set { .. }, Some(value)) => changed_span = value.span,
+        (Edit::Append { .. }, Some(value)) => match value.value {
+            Value::Array(_) => changed_span = value.span,
+            _ => {
+                return Err(EditError::NotAnArray {
+                    path: dotted,
+                    found: value.kind(),
+                })
+            }
+        },
+        (Edit::Remove { .. }, None) => return Err(EditError::Missing { path: dotted }),
+        _ => {}
+    }
+
+    let root = CstRootNode::parse(text, &jsonc::strict_options())
+        .map_err(|e| invalid(e.range().start, e.to_string()))?;
+    let Some(mut object) = root.object_value() else {
+        return Err(EditError::Unverified { path: dotted });
+    };
+    for (depth, key) in parents.iter().enumerate() {
+        match object.object_value(key) {
+            Some(child) => object = child,
+            None => {
+                // Create what is missing as one nested value.
+                let rest = &keys[depth + 1..];
+                let value = match edit {
+                    Edit::Set { value, .. } => input(value, &dotted)?,
+                    Edit::Append { value, .. } => CstInputValue::Array(vec![input(value, &dotted)?]),
+                    Edit::Remove { .. } => return Err(EditError::Missing { path: dotted }),
+                };
+                let nested = rest
+                    .iter()
+                    .rev()
+                    .fold(value, |inner, k| CstInputValue::Object(vec![(k.clone(), inner)]));
+                object.append(key, nested);
+                return verified(text, root.to_string(), changed_span, &dotted);
+            }
+        }
+    }
+    apply_last(&object, last, edit, &dotted)?;
+    verified(text, root.to_string(), changed_span, &dotted)
+}
+
+/// Make the change in the object that holds the last property.
+fn apply_last(object: &CstObject, key: &str, edit: &Edit, dotted: &str) -> Result<(), EditError> {
+    match edit {
+        Edit::Set { value, .. } => {
+            let value = input(value, dotted)?;
+            match object.get(key) {
+                Some(prop) => prop.set_value(value),
+                None => {
+                    object.append(key, value);
+                }
+            }
+        }
+        Edit::Append { value, .. } => {
+            let value = input(value, dotted)?;
+            match object.get(key) {
+                Some(prop) => match prop.value() {
+                    Some(CstNode::Container(CstContainerNode::Array(array))) => {
+                        array.append(value);
+                    }
+                    _ => return Err(EditError::Unverified { path: dotted.to_owned() }),
+                },
+                None => {
+                    object.append(key, CstInputValue::Array(vec![value]));
+                }
+            }
+        }
+        Edit::Remove { .. } => match object.get(key) {
+            Some(prop) => prop.remove(),
+            None => return Err(EditError::Missing { path: dotted.to_owned() }),
+        },
+    }
+    Ok(())
+}
+
+/// Check that `new` differs from `old` only inside `span`, and still parses.
+fn verified(old: &str, new: String, span: jsonc::Span, dotted: &str) -> Result<String, EditError> {
+    let prefix = old
+        .bytes()
+        .zip(new.bytes())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let suffix = old
+        .bytes()
+        .rev()
+        .zip(new.bytes().rev())
+        .take(old.len().min(new.len()) - prefix)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let inside = prefix >= span.start && old.len() - suffix <= span.end;
+    if !inside || jsonc::parse(&new).is_err() {
+        return Err(EditError::Unverified {
+            path: dotted.to_owned(),
+        });
+    }
+    Ok(new)
+}
+
+/// A JSON value as the CST takes it.
+fn input(value: &serde_json::Value, dotted: &str) -> Result<CstInputValue, EditError> {
+    Ok(match value {
+        serde_json::Value::Null => CstInputValue::Null,
+        serde_json::Value::Bool(b) => CstInputValue::Bool(*b),
+        serde_json::Value::Number(n) => {
+            if n.as_f64().is_some_and(|f| !f.is_finite()) {
+                return Err(EditError::BadNumber {
+                    path: dotted.to_owned(),
+                    value: n.to_string(),
+                });
+            }
+            CstInputValue::Number(n.to_string())
+        }
+        serde_json::Value::String(s) => CstInputValue::String(s.clone()),
+        serde_json::Value::Array(items) => CstInputValue::Array(
+            items
+                .iter()
+                .map(|item| input(item, dotted))
+                .collect::<Result<_, _>>()?,
+        ),
+        serde_json::Value::Object(map) => CstInputValue::Object(
+            map.iter()
+                .map(|(k, v)| Ok((k.clone(), input(v, dotted)?)))
+                .collect::<Result<_, EditError>>()?,
+        ),
+    })
+}
+
+fn dotted(keys: &[String]) -> String {
+    keys.iter().fold(String::new(), |path, key| join(&path, key))
+}
+
+fn dotted_str(keys: &[&str]) -> String {
+    keys.iter().fold(String::new(), |path, key| join(&path, key))
+}
+
+/// Apply `edits` to the devcontainer.json at `path`: back the original up next to it, then
+/// replace it atomically.
+///
+/// # Errors
+///
+/// [`EditError`]: the file is unreadable or invalid, an edit does not fit, or writing
+/// failed (the original is then unchanged).
+pub fn edit_file(path: &Path, edits: &[Edit]) -> Result<Edited, EditError> {
+    edit_file_at(path, edits, chrono::Local::now().naive_local())
+}
+
+/// [`edit_file`] with the backup's timestamp given.
+///
+/// # Errors
+///
+/// As [`edit_file`].
+pub fn edit_file_at(
+    path: &Path,
+    edits: &[Edit],
+    now: chrono::NaiveDateTime,
+) -> Result<Edited, EditError> {
+    let read = |path: &Path| {
+        std::fs::read(path).map_err(|source| EditError::Read {
+            path: path.to_owned(),
+            source,
+        })
+    };
+    let original = read(path)?;
+    let text = jsonc::decode(&original).map_err(|e| {
+        let valid = String::from_utf8_lossy(&original[..e.offset().min(original.len())]).into_owned();
+        EditError::Invalid(Box::new(Diagnostic::at(path, &valid, valid.len(), e.to_string())))
+    })?;
+    let bom = original.len() - text.len();
+    let mut new = text.to_owned();
+    for edit in edits {
+        new = apply(path, &new, edit)?;
+    }
+    let mut bytes = original[..bom].to_vec();
+    bytes.extend_from_slice(new.as_bytes());
+
+    let backup = write_backup(path, &original, now)?;
+    let write_err = |source| EditError::Write {
+        path: path.to_owned(),
+        source,
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = dir.join(format!(".{name}.berth-{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)
+            .map_err(write_err)?;
+        file.write_all(&bytes).map_err(write_err)?;
+        file.sync_all().map_err(write_err)?;
+        if let Ok(metadata) = std::fs::metadata(path) {
+            std::fs::set_permissions(&temp, metadata.permissions()).map_err(write_err)?;
+        }
+        if read(path)? != original {
+            return Err(EditError::Changed {
+                path: path.to_owned(),
+            });
+        }
+        std::fs::rename(&temp, path).map_err(write_err)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result.map(|()| Edited { backup })
+}
+
+/// Copy `original` to `<file>.bak-YYYYmmdd-HHMMSS` (adding `-2`, `-3`, … rather than
+/// replacing an existing backup).
+fn write_backup(path: &Path, original: &[u8], now: chrono::NaiveDateTime) -> Result<PathBuf, EditError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "devcontainer.json".to_owned());
+    let stamp = now.format("%Y%m%d-%H%M%S");
+    let dir = path.parent().unwrap_or(Path::new("."));
+    for attempt in 1.. {
+        let suffix = if attempt == 1 {
+            String::new()
+        } else {
+            format!("-{attempt}")
+        };
+        let backup = dir.join(format!("{name}.bak-{stamp}{suffix}"));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&backup)
+        {
+            Ok(mut file) => {
+                let written = file.write_all(original).and_then(|()| file.sync_all());
+                return match written {
+                    Ok(()) => Ok(backup),
+                    Err(source) => {
+                        let _ = std::fs::remove_file(&backup);
+                        Err(EditError::Write {
+                            path: backup,
+                            source,
+                        })
+                    }
+                };
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(source) => {
+                return Err(EditError::Write {
+                    path: backup,
+                    source,
+                })
+            }
+        }
+    }
+    unreachable!("the backup loop only ends by returning")
+}
+
+/// The value at `path` in a parsed devcontainer.json, for checking an edit.
+pub(crate) fn lookup<'a>(tree: &'a Node, path: &[&str]) -> Option<&'a Node> {
+    path.iter().try_fold(tree, |node, key| node.get(key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const FILE: &str = r#"// For format details, see https://aka.ms/devcontainer.json.
+{
+	"name": "PyTorch",   // the name
+	"build": {
+		"dockerfile": "Dockerfile",
+		"args": {
+			// keep in sync with requirements.txt
+			"CUDA": "12.1"
+		}
+	},
+
+	/* mounts: datasets */
+	"mounts": [
+		"source=/data,target=/data,type=bind"
+	],
+	"remoteUser": "vscode", // trailing commas are fine
+}
+"#;
+
+    fn edit(text: &str, edit: Edit) -> String {
+        apply(Path::new("devcontainer.json"), text, &edit).unwrap()
+    }
+
+    /// `new` is `old` with `removed` replaced by `added` at one place.
+    fn assert_spliced(old: &str, new: &str, removed: &str, added: &str) {
+        let at = old.find(removed).unwrap_or_else(|| panic!("{removed:?} not in {old}"));
+        let expected = format!("{}{}{}", &old[..at], added, &old[at + removed.len()..]);
+        assert_eq!(new, expected);
+    }
+
+    #[test]
+    fn setting_a_nested_value_changes_only_that_value() {
+        let new = edit(FILE, Edit::set(&["build", "args", "CUDA"], json!("12.4")));
+        assert_spliced(FILE, &new, "\"12.1\"", "\"12.4\"");
+    }
+
+    #[test]
+    fn setting_a_top_level_value_changes_only_that_value() {
+        let new = edit(FILE, Edit::set(&["remoteUser"], json!("root")));
+        assert_spliced(FILE, &new, "\"vscode\"", "\"root\"");
+        let new = edit(FILE, Edit::set(&["name"], json!(42)));
+        assert_spliced(FILE, &new, "\"PyTorch\"", "42");
+    }
+
+    #[test]
+    fn appending_a_mount_keeps_everything_else() {
+        let new = edit(
+            FILE,
+            Edit::append(&["mounts"], json!("source=/scratch,target=/scratch,type=bind")),
+        );
+        assert_spliced(
+            FILE,
+            &new,
+            "\"source=/data,target=/data,type=bind\"\n",
+            "\"source=/data,target=/data,type=bind\",\n\t\t\"source=/scratch,target=/scratch,type=bind\"\n",
+        );
+    }
+
+    #[test]
+    fn adding_a_property_appends_it_in_the_file_style() {
+        let new = edit(FILE, Edit::set(&["postCreateCommand"], json!("pip install -r requirements.txt")));
+        assert_spliced(
+            FILE,
+            &new,
+            "\"remoteUser\": \"vscode\", // trailing commas are fine\n",
+            "\"remoteUser\": \"vscode\", // trailing commas are fine\n\t\"postCreateCommand\": \"pip install -r requirements.txt\",\n",
+        );
+    }
+
+    #[test]
+    fn missing_objects_are_created() {
+        let new = edit(FILE, Edit::set(&["hostRequirements", "gpu"], json!("optional")));
+        let tree = jsonc::parse(&new).unwrap();
+        assert_eq!(
+            lookup(&tree, &["hostRequirements", "gpu"]).unwrap().to_json(),
+            json!("optional")
+        );
+        assert!(new.starts_with(&FILE[..FILE.find("\"remoteUser\"").unwrap()]), "{new}");
+        let new = edit(FILE, Edit::append(&["runArgs"], json!("--gpus=all")));
+        let tree = jsonc::parse(&new).unwrap();
+        assert_eq!(lookup(&tree, &["runArgs"]).unwrap().to_json(), json!(["--gpus=all"]));
+        let new = edit(FILE, Edit::set(&["build", "options"], json!(["--network=host"])));
+        let tree = jsonc::parse(&new).unwrap();
+        assert_eq!(
+            lookup(&tree, &["build", "options"]).unwrap().to_json(),
+            json!(["--network=host"])
+        );
+        assert!(new.contains("// keep in sync with requirements.txt"));
+    }
+
+    #[test]
+    fn removing_a_property() {
+        let new = edit(FILE, Edit::remove(&["build", "args", "CUDA"]));
+        let tree = jsonc::parse(&new).unwrap();
+        assert!(lookup(&tree, &["build", "args", "CUDA"]).is_none());
+        assert!(new.starts_with(&FILE[..FILE.find("\"args\"").unwrap()]));
+        let err = apply(Path::new("f"), FILE, &Edit::remove(&["nope"])).unwrap_err();
+        assert!(matches!(err, EditError::Missing { .. }), "{err}");
+    }
+
+    #[test]
+    fn edits_refuse_to_go_through_non_objects() {
+        let err = apply(Path::new("f"), FILE, &Edit::set(&["name", "x"], json!(1))).unwrap_err();
+        assert!(err.to_string().contains("`name` is a string"), "{err}");
+        let err = apply(Path::new("f"), FILE, &Edit::append(&["name"], json!(1))).unwrap_err();
+        assert!(matches!(err, EditError::NotAnArray { .. }), "{err}");
+        let err = apply(Path::new("f"), FILE, &Edit::set(&[], json!(1))).unwrap_err();
+        assert!(matches!(err, EditError::EmptyPath), "{err}");
+    }
+
+    #[test]
+    fn invalid_files_are_not_edited() {
+        let err = apply(Path::new("dc.json"), "{\n\"a\": 1\n\"b\": 2}", &Edit::set(&["a"], json!(2)))
+            .unwrap_err();
+        assert!(err.to_string().starts_with("dc.json:3:1:"), "{err}");
+    }
+
+    #[test]
+    fn odd_property_names_are_escaped() {
+        let new = edit("{}", Edit::set(&["a\"b"], json!(1)));
+        assert_eq!(
+            jsonc::parse(&new).unwrap().to_json(),
+            json!({"a\"b": 1})
+        );
+    }
+
+    #[test]
+    fn crlf_files_stay_crlf() {
+        let text = "{\r\n  \"a\": 1\r\n}\r\n";
+        let new = edit(text, Edit::set(&["b"], json!(2)));
+        assert_eq!(new, "{\r\n  \"a\": 1,\r\n  \"b\": 2\r\n}\r\n");
+    }
+
+    #[test]
+    fn editing_a_file_backs_it_up_and_replaces_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("devcontainer.json");
+        std::fs::write(&path, FILE).unwrap();
+        let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 26)
+            .unwrap()
+            .and_hms_opt(9, 5, 7)
+            .unwrap();
+        let edited = edit_file_at(&path, &[Edit::set(&["remoteUser"], json!("root"))], now).unwrap();
+        assert_eq!(edited.backup, dir.path().join("devcontainer.json.bak-20261126-090507"));
+        assert_eq!(std::fs::read_to_string(&edited.backup).unwrap(), FILE);
+        let new = std::fs::read_to_string(&path).unwrap();
+        assert_spliced(FILE, &new, "\"vscode\"", "\"root\"");
+
+        // A second edit in the same second keeps the first backup.
+        let again = edit_file_at(&path, &[Edit::set(&["remoteUser"], json!("ada"))], now).unwrap();
+        assert_eq!(again.backup, dir.path().join("devcontainer.json.bak-20261126-090507-2"));
+        assert_eq!(std::fs::read_to_string(&edited.backup).unwrap(), FILE);
+        assert_eq!(std::fs::read_to_string(&again.backup).unwrap(), new);
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+
+    #[test]
+    fn a_failed_edit_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("devcontainer.json");
+        std::fs::write(&path, "{\"a\": 1,, }").unwrap();
+        assert!(edit_file(&path, &[Edit::set(&["a"], json!(2))]).is_err());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"a\": 1,, }");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("devcontainer.json");
+        std::fs::write(&path, b"\xEF\xBB\xBF{\"a\": 1}").unwrap();
+        edit_file(&path, &[Edit::set(&["a"], json!(2))]).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"\xEF\xBB\xBF{\"a\": 2}");
+    }
+}
