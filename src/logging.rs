@@ -17,7 +17,16 @@ pub enum LoggingError {
     /// The platform gave no home directory to put logs under.
     #[error("cannot find a log directory for Berth: set {LOG_DIR_ENV} to a writable folder")]
     NoLogDir,
-    /// The log directory could not be created or opened.
+    /// The log directory could not be created.
+    #[error("cannot create the log folder '{}': check its permissions or set {LOG_DIR_ENV}", dir.display())]
+    CreateDir {
+        /// The folder Berth tried.
+        dir: PathBuf,
+        /// Why it failed.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The log file could not be opened.
     #[error("cannot write logs to '{}': check that the folder is writable or set {LOG_DIR_ENV}", dir.display())]
     Open {
         /// The folder Berth tried.
@@ -94,6 +103,11 @@ impl LogGuard {
 /// [`desktop_log_dir`], plus stderr, and a panic hook that logs.
 pub fn init_desktop() -> Result<LogGuard, LoggingError> {
     let dir = desktop_log_dir()?;
+    // tracing-appender prunes old files before it creates the folder: create it first.
+    std::fs::create_dir_all(&dir).map_err(|source| LoggingError::CreateDir {
+        dir: dir.clone(),
+        source,
+    })?;
     let appender = tracing_appender::rolling::Builder::new()
         .rotation(tracing_appender::rolling::Rotation::DAILY)
         .filename_prefix("berth")
