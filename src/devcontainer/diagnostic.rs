@@ -55,7 +55,11 @@ impl Diagnostic {
         }
         for (i, c) in chars[start..end].iter().enumerate() {
             // Control characters would garble the terminal; show them as a space.
-            let c = if *c != '\t' && c.is_control() { ' ' } else { *c };
+            let c = if *c != '\t' && c.is_control() {
+                ' '
+            } else {
+                *c
+            };
             shown.push(c);
             if start + i < caret_index {
                 pad.push(if c == '\t' { '\t' } else { ' ' });
@@ -94,7 +98,12 @@ mod tests {
     fn shows_the_line_with_a_caret() {
         let text = "{\n  \"image\": 'ubuntu'\n}";
         let offset = text.find('\'').unwrap();
-        let d = Diagnostic::at(Path::new("a/devcontainer.json"), text, offset, "use double quotes");
+        let d = Diagnostic::at(
+            Path::new("a/devcontainer.json"),
+            text,
+            offset,
+            "use double quotes",
+        );
         assert_eq!(
             d.to_string(),
             "a/devcontainer.json:2:12: use double quotes\n  |\n2 |   \"image\": 'ubuntu'\n  |            ^"

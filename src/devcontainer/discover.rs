@@ -139,7 +139,10 @@ mod tests {
     fn deeper_folders_are_not_searched() {
         let dir = tempfile::tempdir().unwrap();
         touch(dir.path(), ".devcontainer/a/b/devcontainer.json");
-        assert!(matches!(find(dir.path()), Err(DiscoverError::NotFound { .. })));
+        assert!(matches!(
+            find(dir.path()),
+            Err(DiscoverError::NotFound { .. })
+        ));
     }
 
     #[test]
@@ -178,6 +181,9 @@ mod tests {
             project_folder(Path::new("/p/.devcontainer.json")),
             Path::new("/p")
         );
-        assert_eq!(project_folder(Path::new("/p/x/other.json")), Path::new("/p/x"));
+        assert_eq!(
+            project_folder(Path::new("/p/x/other.json")),
+            Path::new("/p/x")
+        );
     }
 }

@@ -13,6 +13,7 @@ use jsonc_parser::cst::{CstContainerNode, CstInputValue, CstNode, CstObject, Cst
 use super::diagnostic::Diagnostic;
 use super::jsonc::{self, Node, Value};
 use super::model::join;
+use super::model::DevContainer;
 
 /// Why an edit was not made.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +55,14 @@ pub enum EditError {
         path: String,
         /// The value.
         value: String,
+    },
+    /// The new value does not fit the spec (e.g. a number where a string belongs).
+    #[error("cannot change `{path}`: the file would be invalid: {reason}")]
+    WouldBeInvalid {
+        /// The property.
+        path: String,
+        /// What would be wrong.
+        reason: String,
     },
     /// The edited text did not come out as intended; nothing was written.
     #[error("editing `{path}` would have changed more than that property; nothing was written (please report this)")]
@@ -113,7 +122,7 @@ pub enum Edit {
 }
 
 impl Edit {
-    /// [`Edit::Set`] from a dotted-free list of property names.
+    /// [`Edit::Set`] from a list of property names.
     pub fn set(path: &[&str], value: serde_json::Value) -> Self {
         Self::Set {
             path: path.iter().map(|s| (*s).to_owned()).collect(),
@@ -228,20 +237,41 @@ pub fn apply(path: &Path, text: &str, edit: &Edit) -> Result<String, EditError> 
                 let rest = &keys[depth + 1..];
                 let value = match edit {
                     Edit::Set { value, .. } => input(value, &dotted)?,
-                    Edit::Append { value, .. } => CstInputValue::Array(vec![input(value, &dotted)?]),
+                    Edit::Append { value, .. } => {
+                        CstInputValue::Array(vec![input(value, &dotted)?])
+                    }
                     Edit::Remove { .. } => return Err(EditError::Missing { path: dotted }),
                 };
-                let nested = rest
-                    .iter()
-                    .rev()
-                    .fold(value, |inner, k| CstInputValue::Object(vec![(k.clone(), inner)]));
+                let nested = rest.iter().rev().fold(value, |inner, k| {
+                    CstInputValue::Object(vec![(k.clone(), inner)])
+                });
                 object.append(key, nested);
-                return verified(text, root.to_string(), changed_span, &dotted);
+                let new = verified(text, root.to_string(), changed_span, &dotted)?;
+                return still_valid(&tree, new, &dotted);
             }
         }
     }
     apply_last(&object, last, edit, &dotted)?;
-    verified(text, root.to_string(), changed_span, &dotted)
+    let new = verified(text, root.to_string(), changed_span, &dotted)?;
+    still_valid(&tree, new, &dotted)
+}
+
+/// Refuse an edit that would turn a valid devcontainer.json into an invalid one (a value
+/// of the wrong type, say); a file that was invalid before is only checked as JSONC.
+fn still_valid(old: &Node, new: String, dotted: &str) -> Result<String, EditError> {
+    if DevContainer::from_node(old).is_err() {
+        return Ok(new);
+    }
+    let tree = jsonc::parse(&new).map_err(|_| EditError::Unverified {
+        path: dotted.to_owned(),
+    })?;
+    match DevContainer::from_node(&tree) {
+        Ok(_) => Ok(new),
+        Err(err) => Err(EditError::WouldBeInvalid {
+            path: dotted.to_owned(),
+            reason: err.to_string(),
+        }),
+    }
 }
 
 /// Make the change in the object that holds the last property.
@@ -263,7 +293,11 @@ fn apply_last(object: &CstObject, key: &str, edit: &Edit, dotted: &str) -> Resul
                     Some(CstNode::Container(CstContainerNode::Array(array))) => {
                         array.append(value);
                     }
-                    _ => return Err(EditError::Unverified { path: dotted.to_owned() }),
+                    _ => {
+                        return Err(EditError::Unverified {
+                            path: dotted.to_owned(),
+                        })
+                    }
                 },
                 None => {
                     object.append(key, CstInputValue::Array(vec![value]));
@@ -272,7 +306,11 @@ fn apply_last(object: &CstObject, key: &str, edit: &Edit, dotted: &str) -> Resul
         }
         Edit::Remove { .. } => match object.get(key) {
             Some(prop) => prop.remove(),
-            None => return Err(EditError::Missing { path: dotted.to_owned() }),
+            None => {
+                return Err(EditError::Missing {
+                    path: dotted.to_owned(),
+                })
+            }
         },
     }
     Ok(())
@@ -331,11 +369,13 @@ fn input(value: &serde_json::Value, dotted: &str) -> Result<CstInputValue, EditE
 }
 
 fn dotted(keys: &[String]) -> String {
-    keys.iter().fold(String::new(), |path, key| join(&path, key))
+    keys.iter()
+        .fold(String::new(), |path, key| join(&path, key))
 }
 
 fn dotted_str(keys: &[&str]) -> String {
-    keys.iter().fold(String::new(), |path, key| join(&path, key))
+    keys.iter()
+        .fold(String::new(), |path, key| join(&path, key))
 }
 
 /// Apply `edits` to the devcontainer.json at `path`: back the original up next to it, then
@@ -367,8 +407,14 @@ pub fn edit_file_at(
     };
     let original = read(path)?;
     let text = jsonc::decode(&original).map_err(|e| {
-        let valid = String::from_utf8_lossy(&original[..e.offset().min(original.len())]).into_owned();
-        EditError::Invalid(Box::new(Diagnostic::at(path, &valid, valid.len(), e.to_string())))
+        let body = original.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&original);
+        let valid = String::from_utf8_lossy(&body[..e.offset().min(body.len())]).into_owned();
+        EditError::Invalid(Box::new(Diagnostic::at(
+            path,
+            &valid,
+            valid.len(),
+            e.to_string(),
+        )))
     })?;
     let bom = original.len() - text.len();
     let mut new = text.to_owned();
@@ -388,7 +434,11 @@ pub fn edit_file_at(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let temp = dir.join(format!(".{name}.berth-{}.tmp", std::process::id()));
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    let temp = dir.join(format!(".{name}.berth-{}-{nanos}.tmp", std::process::id()));
     let result = (|| {
         let mut file = std::fs::OpenOptions::new()
             .write(true)
@@ -415,14 +465,19 @@ pub fn edit_file_at(
 
 /// Copy `original` to `<file>.bak-YYYYmmdd-HHMMSS` (adding `-2`, `-3`, … rather than
 /// replacing an existing backup).
-fn write_backup(path: &Path, original: &[u8], now: chrono::NaiveDateTime) -> Result<PathBuf, EditError> {
+fn write_backup(
+    path: &Path,
+    original: &[u8],
+    now: chrono::NaiveDateTime,
+) -> Result<PathBuf, EditError> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "devcontainer.json".to_owned());
     let stamp = now.format("%Y%m%d-%H%M%S");
     let dir = path.parent().unwrap_or(Path::new("."));
-    for attempt in 1.. {
+    let mut attempt = 1;
+    loop {
         let suffix = if attempt == 1 {
             String::new()
         } else {
@@ -447,7 +502,7 @@ fn write_backup(path: &Path, original: &[u8], now: chrono::NaiveDateTime) -> Res
                     }
                 };
             }
-            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => attempt += 1,
             Err(source) => {
                 return Err(EditError::Write {
                     path: backup,
@@ -456,18 +511,17 @@ fn write_backup(path: &Path, original: &[u8], now: chrono::NaiveDateTime) -> Res
             }
         }
     }
-    unreachable!("the backup loop only ends by returning")
-}
-
-/// The value at `path` in a parsed devcontainer.json, for checking an edit.
-pub(crate) fn lookup<'a>(tree: &'a Node, path: &[&str]) -> Option<&'a Node> {
-    path.iter().try_fold(tree, |node, key| node.get(key))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// The value at `path` in a parsed devcontainer.json.
+    fn lookup<'a>(tree: &'a Node, path: &[&str]) -> Option<&'a Node> {
+        path.iter().try_fold(tree, |node, key| node.get(key))
+    }
 
     const FILE: &str = r#"// For format details, see https://aka.ms/devcontainer.json.
 {
@@ -494,7 +548,9 @@ mod tests {
 
     /// `new` is `old` with `removed` replaced by `added` at one place.
     fn assert_spliced(old: &str, new: &str, removed: &str, added: &str) {
-        let at = old.find(removed).unwrap_or_else(|| panic!("{removed:?} not in {old}"));
+        let at = old
+            .find(removed)
+            .unwrap_or_else(|| panic!("{removed:?} not in {old}"));
         let expected = format!("{}{}{}", &old[..at], added, &old[at + removed.len()..]);
         assert_eq!(new, expected);
     }
@@ -509,15 +565,18 @@ mod tests {
     fn setting_a_top_level_value_changes_only_that_value() {
         let new = edit(FILE, Edit::set(&["remoteUser"], json!("root")));
         assert_spliced(FILE, &new, "\"vscode\"", "\"root\"");
-        let new = edit(FILE, Edit::set(&["name"], json!(42)));
-        assert_spliced(FILE, &new, "\"PyTorch\"", "42");
+        let new = edit(FILE, Edit::set(&["name"], json!("PyTorch 2.5")));
+        assert_spliced(FILE, &new, "\"PyTorch\"", "\"PyTorch 2.5\"");
     }
 
     #[test]
     fn appending_a_mount_keeps_everything_else() {
         let new = edit(
             FILE,
-            Edit::append(&["mounts"], json!("source=/scratch,target=/scratch,type=bind")),
+            Edit::append(
+                &["mounts"],
+                json!("source=/scratch,target=/scratch,type=bind"),
+            ),
         );
         assert_spliced(
             FILE,
@@ -529,7 +588,13 @@ mod tests {
 
     #[test]
     fn adding_a_property_appends_it_in_the_file_style() {
-        let new = edit(FILE, Edit::set(&["postCreateCommand"], json!("pip install -r requirements.txt")));
+        let new = edit(
+            FILE,
+            Edit::set(
+                &["postCreateCommand"],
+                json!("pip install -r requirements.txt"),
+            ),
+        );
         assert_spliced(
             FILE,
             &new,
@@ -540,17 +605,31 @@ mod tests {
 
     #[test]
     fn missing_objects_are_created() {
-        let new = edit(FILE, Edit::set(&["hostRequirements", "gpu"], json!("optional")));
+        let new = edit(
+            FILE,
+            Edit::set(&["hostRequirements", "gpu"], json!("optional")),
+        );
         let tree = jsonc::parse(&new).unwrap();
         assert_eq!(
-            lookup(&tree, &["hostRequirements", "gpu"]).unwrap().to_json(),
+            lookup(&tree, &["hostRequirements", "gpu"])
+                .unwrap()
+                .to_json(),
             json!("optional")
         );
-        assert!(new.starts_with(&FILE[..FILE.find("\"remoteUser\"").unwrap()]), "{new}");
+        assert!(
+            new.starts_with(&FILE[..FILE.find("\"remoteUser\"").unwrap()]),
+            "{new}"
+        );
         let new = edit(FILE, Edit::append(&["runArgs"], json!("--gpus=all")));
         let tree = jsonc::parse(&new).unwrap();
-        assert_eq!(lookup(&tree, &["runArgs"]).unwrap().to_json(), json!(["--gpus=all"]));
-        let new = edit(FILE, Edit::set(&["build", "options"], json!(["--network=host"])));
+        assert_eq!(
+            lookup(&tree, &["runArgs"]).unwrap().to_json(),
+            json!(["--gpus=all"])
+        );
+        let new = edit(
+            FILE,
+            Edit::set(&["build", "options"], json!(["--network=host"])),
+        );
         let tree = jsonc::parse(&new).unwrap();
         assert_eq!(
             lookup(&tree, &["build", "options"]).unwrap().to_json(),
@@ -580,19 +659,37 @@ mod tests {
     }
 
     #[test]
+    fn edits_that_break_the_spec_are_refused() {
+        let err = apply(Path::new("f"), FILE, &Edit::set(&["remoteUser"], json!(5))).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("`remoteUser` must be a string, but is a number (5)"),
+            "{err}"
+        );
+        let err = apply(
+            Path::new("f"),
+            FILE,
+            &Edit::append(&["mounts"], json!("target=/x,type=bind")),
+        )
+        .unwrap_err();
+        assert!(matches!(err, EditError::WouldBeInvalid { .. }), "{err}");
+    }
+
+    #[test]
     fn invalid_files_are_not_edited() {
-        let err = apply(Path::new("dc.json"), "{\n\"a\": 1\n\"b\": 2}", &Edit::set(&["a"], json!(2)))
-            .unwrap_err();
+        let err = apply(
+            Path::new("dc.json"),
+            "{\n\"a\": 1\n\"b\": 2}",
+            &Edit::set(&["a"], json!(2)),
+        )
+        .unwrap_err();
         assert!(err.to_string().starts_with("dc.json:3:1:"), "{err}");
     }
 
     #[test]
     fn odd_property_names_are_escaped() {
         let new = edit("{}", Edit::set(&["a\"b"], json!(1)));
-        assert_eq!(
-            jsonc::parse(&new).unwrap().to_json(),
-            json!({"a\"b": 1})
-        );
+        assert_eq!(jsonc::parse(&new).unwrap().to_json(), json!({"a\"b": 1}));
     }
 
     #[test]
@@ -611,15 +708,22 @@ mod tests {
             .unwrap()
             .and_hms_opt(9, 5, 7)
             .unwrap();
-        let edited = edit_file_at(&path, &[Edit::set(&["remoteUser"], json!("root"))], now).unwrap();
-        assert_eq!(edited.backup, dir.path().join("devcontainer.json.bak-20261126-090507"));
+        let edited =
+            edit_file_at(&path, &[Edit::set(&["remoteUser"], json!("root"))], now).unwrap();
+        assert_eq!(
+            edited.backup,
+            dir.path().join("devcontainer.json.bak-20261126-090507")
+        );
         assert_eq!(std::fs::read_to_string(&edited.backup).unwrap(), FILE);
         let new = std::fs::read_to_string(&path).unwrap();
         assert_spliced(FILE, &new, "\"vscode\"", "\"root\"");
 
         // A second edit in the same second keeps the first backup.
         let again = edit_file_at(&path, &[Edit::set(&["remoteUser"], json!("ada"))], now).unwrap();
-        assert_eq!(again.backup, dir.path().join("devcontainer.json.bak-20261126-090507-2"));
+        assert_eq!(
+            again.backup,
+            dir.path().join("devcontainer.json.bak-20261126-090507-2")
+        );
         assert_eq!(std::fs::read_to_string(&edited.backup).unwrap(), FILE);
         assert_eq!(std::fs::read_to_string(&again.backup).unwrap(), new);
         let leftovers: Vec<_> = std::fs::read_dir(dir.path())
@@ -647,5 +751,64 @@ mod tests {
         std::fs::write(&path, b"\xEF\xBB\xBF{\"a\": 1}").unwrap();
         edit_file(&path, &[Edit::set(&["a"], json!(2))]).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"\xEF\xBB\xBF{\"a\": 2}");
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn key() -> impl Strategy<Value = String> {
+            prop_oneof![
+                Just("name".to_owned()),
+                Just("build".to_owned()),
+                Just("args".to_owned()),
+                Just("mounts".to_owned()),
+                Just("remoteUser".to_owned()),
+                "[a-z\"\\\\/ ]{1,6}",
+            ]
+        }
+
+        fn value() -> impl Strategy<Value = serde_json::Value> {
+            prop_oneof![
+                Just(serde_json::Value::Null),
+                any::<bool>().prop_map(serde_json::Value::Bool),
+                any::<i32>().prop_map(|n| json!(n)),
+                "[ -~\n]{0,10}".prop_map(serde_json::Value::String),
+                proptest::collection::vec("[a-z]{0,4}", 0..3).prop_map(|v| json!(v)),
+                proptest::collection::btree_map("[a-z]{1,4}", any::<u8>(), 0..3)
+                    .prop_map(|m| json!(m)),
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn edits_change_only_what_they_say(
+                path in proptest::collection::vec(key(), 1..4),
+                value in value(),
+                append in any::<bool>(),
+            ) {
+                let keys: Vec<&str> = path.iter().map(String::as_str).collect();
+                let edit = if append { Edit::append(&keys, value.clone()) } else { Edit::set(&keys, value.clone()) };
+                if let Ok(new) = apply(Path::new("f"), FILE, &edit) {
+                    let tree = jsonc::parse(&new).unwrap();
+                    let got = lookup(&tree, &keys).unwrap().to_json();
+                    if append {
+                        let serde_json::Value::Array(items) = got else { panic!("not an array") };
+                        prop_assert_eq!(items.last(), Some(&value));
+                    } else {
+                        prop_assert_eq!(got, value);
+                    }
+                    // Every comment outside a replaced value is still there.
+                    let old_tree = jsonc::parse(FILE).unwrap();
+                    let replaced = match lookup(&old_tree, &keys) {
+                        Some(old) if !append => &FILE[old.span.start..old.span.end],
+                        _ => "",
+                    };
+                    for comment in ["// For format details", "// the name", "// keep in sync", "/* mounts: datasets */", "// trailing commas"] {
+                        prop_assert!(replaced.contains(comment) || new.contains(comment), "{comment} lost:\n{new}");
+                    }
+                }
+            }
+        }
     }
 }

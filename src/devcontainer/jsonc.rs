@@ -9,7 +9,6 @@
 //! keys, which VS Code only warns about, are rejected here: in JavaScript the later one
 //! silently wins, and in a hand-edited file that is almost always a mistake.
 
-use jsonc_parser::common::Ranged;
 use jsonc_parser::errors::ParseErrorKind;
 use jsonc_parser::{ast, ParseOptions, ParseStringErrorKind};
 
@@ -87,7 +86,9 @@ pub enum SyntaxError {
         escape: String,
     },
     /// A character that is not JSON whitespace between tokens.
-    #[error("unexpected character {name}: only spaces, tabs and line breaks may separate JSON values")]
+    #[error(
+        "unexpected character {name}: only spaces, tabs and line breaks may separate JSON values"
+    )]
     InvalidWhitespace {
         /// Offset of the character.
         offset: usize,
@@ -172,9 +173,14 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
     let value = match parsed {
         Ok(result) => result.value,
         Err(err) => {
+            let mut offset = err.range().start.min(text.len());
+            if matches!(err.kind(), ParseErrorKind::ExpectedComma) {
+                // Point where VS Code does: at the value that needs a comma before it.
+                offset = skip_trivia(text, offset);
+            }
             let err = SyntaxError::Invalid {
-                offset: err.range().start.min(text.len()),
-                message: describe(err.kind()),
+                offset,
+                message: describe(err.kind(), text[offset..].chars().next()),
             };
             return Err(earliest(lexical, err));
         }
@@ -186,6 +192,28 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
         return Err(SyntaxError::Empty { offset: text.len() });
     };
     convert(text, value)
+}
+
+/// The offset of the first token at or after `offset`, past whitespace and comments.
+fn skip_trivia(text: &str, mut offset: usize) -> usize {
+    if !text.is_char_boundary(offset) {
+        return offset;
+    }
+    loop {
+        let rest = &text[offset..];
+        let trimmed = rest.trim_start_matches([' ', '\t', '\n', '\r']);
+        offset += rest.len() - trimmed.len();
+        if let Some(comment) = trimmed.strip_prefix("//") {
+            offset += 2 + comment.find(['\n', '\r']).unwrap_or(comment.len());
+        } else if let Some(comment) = trimmed.strip_prefix("/*") {
+            match comment.find("*/") {
+                Some(end) => offset += 2 + end + 2,
+                None => return offset,
+            }
+        } else {
+            return offset;
+        }
+    }
 }
 
 /// The earlier of two errors (the pre-scan's when it has one that comes first).
@@ -266,7 +294,10 @@ fn control_name(c: char) -> (&'static str, String) {
         '\t' => ("a tab", "\\t".to_owned()),
         '\u{8}' => ("a backspace", "\\b".to_owned()),
         '\u{c}' => ("a form feed", "\\f".to_owned()),
-        other => ("a control character", format!("\\u{:04x}", u32::from(other))),
+        other => (
+            "a control character",
+            format!("\\u{:04x}", u32::from(other)),
+        ),
     }
 }
 
@@ -286,8 +317,9 @@ fn char_name(c: char) -> String {
     format!("U+{:04X}{name}", u32::from(c))
 }
 
-/// The parser's error, in words that say how to fix it.
-fn describe(kind: &ParseErrorKind) -> String {
+/// The parser's error, in words that say how to fix it; `found` is the character the
+/// parser stopped at.
+fn describe(kind: &ParseErrorKind, found: Option<char>) -> String {
     use ParseErrorKind as K;
     let text = match kind {
         K::ExpectedComma => "expected a comma before this value",
@@ -303,24 +335,34 @@ fn describe(kind: &ParseErrorKind) -> String {
             "a number needs digits on both sides of its decimal point, e.g. 0.5"
         }
         K::NonFiniteNumbersNotAllowed => "Infinity and NaN are not JSON numbers",
-        K::ExpectedDigit
-        | K::ExpectedDigitFollowingNegativeSign
-        | K::ExpectedPlusMinusOrDigitInNumberLiteral => "invalid number",
+        K::ExpectedDigit => "invalid number: expected a digit",
+        K::ExpectedDigitFollowingNegativeSign => "invalid number: expected a digit after '-'",
+        K::ExpectedPlusMinusOrDigitInNumberLiteral => {
+            "invalid number: expected a digit after the exponent's 'e'"
+        }
         K::MultipleRootJsonValues => {
             "unexpected text after the end of the JSON value; a devcontainer.json holds one object"
         }
         K::UnexpectedCloseBrace => "unexpected '}'",
         K::UnexpectedCloseBracket => "unexpected ']'",
         K::UnexpectedColon => "unexpected ':'",
-        K::UnexpectedComma => "unexpected ',' (two commas in a row, or a comma before the first value)",
-        K::UnexpectedWord => {
-            "unexpected word: strings need double quotes, and JSON's only bare words are true, false and null"
+        K::UnexpectedComma => {
+            "unexpected ',' (two commas in a row, or a comma before the first value)"
         }
-        K::UnexpectedToken => "unexpected character ('#' comments are not JSON: use // or /* */)",
-        K::UnexpectedTokenInObject => "unexpected character in an object: expected a property name in double quotes",
-        K::UnterminatedArray => "unclosed array: a ']' is missing",
-        K::UnterminatedObject => "unclosed object: a '}' is missing",
-        K::UnterminatedCommentBlock => "unclosed comment: a '*/' is missing",
+        K::UnexpectedToken | K::UnexpectedWord => {
+            return match found {
+                Some('#') => "unexpected '#': comments are // or /* */ in JSON".to_owned(),
+                Some(c) if c.is_alphanumeric() || c == '_' => "unexpected word: strings need double quotes, and JSON's only bare words are true, false and null".to_owned(),
+                Some(c) => format!("unexpected character '{c}'"),
+                None => "unexpected end of the file".to_owned(),
+            };
+        }
+        K::UnexpectedTokenInObject => {
+            "unexpected character in an object: expected a property name in double quotes"
+        }
+        K::UnterminatedArray => "this array is never closed: add a ']'",
+        K::UnterminatedObject => "this object is never closed: add a '}'",
+        K::UnterminatedCommentBlock => "this comment is never closed: add '*/'",
         K::CommentsNotAllowed => "comments are not allowed here",
         K::TrailingCommasNotAllowed => "trailing commas are not allowed here",
         K::NestingDepthExceeded => "values are nested too deeply",
@@ -334,7 +376,7 @@ fn describe(kind: &ParseErrorKind) -> String {
 fn describe_string(kind: &ParseStringErrorKind) -> String {
     use ParseStringErrorKind as K;
     match kind {
-        K::UnterminatedStringLiteral => "unclosed string: a '\"' is missing".to_owned(),
+        K::UnterminatedStringLiteral => "this string is never closed: add a '\"'".to_owned(),
         K::InvalidEscape | K::InvalidEscapeInDoubleQuoteString | K::ExpectedTwoHexDigits => {
             "invalid escape in a string: JSON knows \\\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX (write a backslash as \\\\)".to_owned()
         }
@@ -419,7 +461,9 @@ impl Node {
             Value::Bool(b) => serde_json::Value::Bool(*b),
             Value::Number(raw) => number_to_json(raw),
             Value::String(s) => serde_json::Value::String(s.clone()),
-            Value::Array(items) => serde_json::Value::Array(items.iter().map(Node::to_json).collect()),
+            Value::Array(items) => {
+                serde_json::Value::Array(items.iter().map(Node::to_json).collect())
+            }
             Value::Object(members) => serde_json::Value::Object(
                 members
                     .iter()
@@ -556,7 +600,7 @@ mod tests {
     #[test]
     fn an_unclosed_comment_is_an_error() {
         let (_, _, message) = error_at("{\"a\": 1 /* oops\n}");
-        assert!(message.contains("unclosed comment"), "{message}");
+        assert!(message.contains("comment is never closed"), "{message}");
     }
 
     #[test]
@@ -583,7 +627,10 @@ mod tests {
     fn raw_control_characters_in_strings_are_errors() {
         let (line, column, message) = error_at("{\"a\": \"x\ty\"}");
         assert_eq!((line, column), (1, 9));
-        assert!(message.contains("tab") && message.contains("\\t"), "{message}");
+        assert!(
+            message.contains("tab") && message.contains("\\t"),
+            "{message}"
+        );
         let (line, column, message) = error_at("{\"a\": \"x\ny\"}");
         assert_eq!((line, column), (1, 9));
         assert!(message.contains("line break"), "{message}");
@@ -621,12 +668,18 @@ mod tests {
     fn duplicate_keys_are_errors_at_the_second() {
         let (line, column, message) = error_at("{\n  \"a\": 1,\n  \"a\": 2\n}");
         assert_eq!((line, column), (3, 3));
-        assert!(message.contains("\"a\"") && message.contains("line 2"), "{message}");
+        assert!(
+            message.contains("\"a\"") && message.contains("line 2"),
+            "{message}"
+        );
     }
 
     #[test]
     fn an_empty_file_is_an_error() {
-        assert!(matches!(parse("  // nothing\n"), Err(SyntaxError::Empty { .. })));
+        assert!(matches!(
+            parse("  // nothing\n"),
+            Err(SyntaxError::Empty { .. })
+        ));
     }
 
     #[test]
@@ -653,5 +706,69 @@ mod tests {
             panic!("not an array")
         };
         assert_eq!(&text[items[1].span.start..items[1].span.end], "\"x\"");
+    }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn never_panics_on_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+                if let Ok(text) = decode(&bytes) {
+                    if let Err(err) = parse(text) {
+                        prop_assert!(err.offset() <= text.len());
+                        let _ = Position::at(text, err.offset());
+                    }
+                }
+            }
+
+            #[test]
+            fn never_panics_on_json_ish_text(
+                text in "[{}\\[\\]\",:0-9a-z.+\\-eE\\\\/*\n\r\t \u{a0}\u{feff}\u{1f}é💥]{0,160}"
+            ) {
+                match parse(&text) {
+                    Ok(node) => {
+                        // Whatever parses is plain JSON once comments are gone.
+                        let _ = node.to_json();
+                    }
+                    Err(err) => {
+                        prop_assert!(err.offset() <= text.len());
+                        let _ = Position::at(&text, err.offset());
+                    }
+                }
+            }
+
+            #[test]
+            fn strict_json_always_parses(value in json_value()) {
+                let text = serde_json::to_string_pretty(&value).unwrap();
+                let node = parse(&text).unwrap();
+                prop_assert_eq!(node.to_json(), value);
+            }
+
+            #[test]
+            fn positions_never_panic(text in any::<String>(), offset in 0usize..600) {
+                let p = Position::at(&text, offset);
+                prop_assert!(p.line >= 1 && p.column >= 1);
+            }
+        }
+
+        /// Arbitrary JSON values (objects with unique keys, as JSON gives them).
+        pub(crate) fn json_value() -> impl Strategy<Value = serde_json::Value> {
+            let leaf = prop_oneof![
+                Just(serde_json::Value::Null),
+                any::<bool>().prop_map(serde_json::Value::Bool),
+                any::<i32>().prop_map(|n| serde_json::json!(n)),
+                "[ -~é\u{7f}\u{1f}\\n]{0,12}".prop_map(serde_json::Value::String),
+            ];
+            leaf.prop_recursive(4, 40, 6, |inner| {
+                prop_oneof![
+                    proptest::collection::vec(inner.clone(), 0..5)
+                        .prop_map(serde_json::Value::Array),
+                    proptest::collection::btree_map("[a-zA-Z$._:/ -]{0,8}", inner, 0..5)
+                        .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+                ]
+            })
+        }
     }
 }

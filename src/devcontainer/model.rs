@@ -204,6 +204,12 @@ impl Mount {
     ///
     /// A message saying what is wrong (no target, bad quoting, a bad `readonly` value).
     pub fn parse(text: &str) -> std::result::Result<Self, String> {
+        if text.is_empty() {
+            return Err(
+                "the mount is empty: write type=bind,source=/path/on/host,target=/path/in/container"
+                    .to_owned(),
+            );
+        }
         let mut kind = MountKind::Volume;
         let mut source = None;
         let mut target = None;
@@ -269,7 +275,9 @@ fn split_csv(text: &str) -> std::result::Result<Vec<String>, String> {
                     }
                     Some('"') => break,
                     Some(c) => field.push(c),
-                    None => return Err("a quoted field is not closed: a '\"' is missing".to_owned()),
+                    None => {
+                        return Err("a quoted field is not closed: a '\"' is missing".to_owned())
+                    }
                 }
             }
             match chars.next() {
@@ -279,7 +287,9 @@ fn split_csv(text: &str) -> std::result::Result<Vec<String>, String> {
                 }
                 Some(',') => fields.push(field),
                 Some(_) => {
-                    return Err("unexpected text after a closing '\"' (quote the whole field)".to_owned())
+                    return Err(
+                        "unexpected text after a closing '\"' (quote the whole field)".to_owned(),
+                    )
                 }
             }
         } else {
@@ -949,7 +959,12 @@ fn string_or_list(node: &Node, path: &str) -> Result<Vec<String>> {
 fn string_map(node: &Node, path: &str) -> Result<BTreeMap<String, String>> {
     object(node, path)?
         .iter()
-        .map(|m| Ok((m.key.clone(), string(&m.value, &join(path, &m.key), "a string")?)))
+        .map(|m| {
+            Ok((
+                m.key.clone(),
+                string(&m.value, &join(path, &m.key), "a string")?,
+            ))
+        })
         .collect()
 }
 
@@ -1067,7 +1082,8 @@ fn forward_port(node: &Node, path: &str) -> Result<ForwardPort> {
                     && host
                         .chars()
                         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-                let port_ok = (1..=5).contains(&port.len()) && port.chars().all(|c| c.is_ascii_digit());
+                let port_ok =
+                    (1..=5).contains(&port.len()) && port.chars().all(|c| c.is_ascii_digit());
                 (host_ok && port_ok)
                     .then(|| port.parse::<u16>().ok())
                     .flatten()
@@ -1086,7 +1102,11 @@ fn forward_port(node: &Node, path: &str) -> Result<ForwardPort> {
                 )
             })
         }
-        _ => Err(wrong_type(node, path, "a port number or a \"host:port\" string")),
+        _ => Err(wrong_type(
+            node,
+            path,
+            "a port number or a \"host:port\" string",
+        )),
     }
 }
 
@@ -1099,7 +1119,11 @@ fn app_port(node: &Node, path: &str) -> Result<AppPort> {
     match &node.value {
         Value::Number(_) => Ok(AppPort::Port(port(node, path)?)),
         Value::String(text) => Ok(AppPort::Mapping(text.clone())),
-        _ => Err(wrong_type(node, path, "a port number or a \"host:container\" string")),
+        _ => Err(wrong_type(
+            node,
+            path,
+            "a port number or a \"host:container\" string",
+        )),
     }
 }
 
@@ -1349,7 +1373,10 @@ mod tests {
         assert_eq!(m[1].source.as_deref(), Some("cache"));
         assert_eq!(m[2].target, "/b");
         assert!(!m[2].read_only);
-        assert_eq!(m[2].options, [("consistency".to_owned(), "cached".to_owned())]);
+        assert_eq!(
+            m[2].options,
+            [("consistency".to_owned(), "cached".to_owned())]
+        );
         assert_eq!(m[3].kind, MountKind::Tmpfs);
         assert_eq!(m[3].source, None);
         assert_eq!(m[4].source.as_deref(), Some("/a,b"));
@@ -1379,7 +1406,10 @@ mod tests {
             (r#"{"mounts": ["target=/a,,type=volume"]}"#, "empty field"),
             (r#"{"mounts": ["target=/a,readonly=maybe"]}"#, "read-only"),
             (r#"{"mounts": ["\"target=/a"]}"#, "not closed"),
-            (r#"{"mounts": [{"source": "a", "target": "/a"}]}"#, "no type"),
+            (
+                r#"{"mounts": [{"source": "a", "target": "/a"}]}"#,
+                "no type",
+            ),
             (r#"{"mounts": [5]}"#, "must be a string"),
         ] {
             let (err, _) = error(text);
@@ -1466,7 +1496,11 @@ mod tests {
         assert_eq!(jupyter.label.as_deref(), Some("Jupyter"));
         assert_eq!(jupyter.other["x"], 1);
         assert_eq!(
-            config.other_ports_attributes.unwrap().on_auto_forward.as_deref(),
+            config
+                .other_ports_attributes
+                .unwrap()
+                .on_auto_forward
+                .as_deref(),
             Some("silent")
         );
         assert_eq!(read(r#"{"appPort": 8080}"#).app_port, [AppPort::Port(8080)]);
@@ -1514,7 +1548,11 @@ mod tests {
             ),
         ] {
             let config = read(&format!(r#"{{"hostRequirements": {{"gpu": {gpu}}}}}"#));
-            assert_eq!(config.host_requirements.unwrap().gpu, Some(expected), "{gpu}");
+            assert_eq!(
+                config.host_requirements.unwrap().gpu,
+                Some(expected),
+                "{gpu}"
+            );
         }
     }
 
@@ -1525,7 +1563,10 @@ mod tests {
             (r#"{"hostRequirements": {"memory": 16}}"#, "a size string"),
             (r#"{"hostRequirements": {"cpus": 0}}"#, "from 1"),
             (r#"{"hostRequirements": {"gpu": "yes"}}"#, "\"optional\""),
-            (r#"{"hostRequirements": {"gpu": 1}}"#, "hostRequirements.gpu"),
+            (
+                r#"{"hostRequirements": {"gpu": 1}}"#,
+                "hostRequirements.gpu",
+            ),
         ] {
             let (err, _) = error(text);
             assert!(err.to_string().contains(expected), "{text}: {err}");
@@ -1550,7 +1591,10 @@ mod tests {
                 "updateContentCommand": "", "postStartCommand": "x", "postAttachCommand": ["y"]}"#,
         );
         let l = &config.lifecycle;
-        assert_eq!(l.initialize, Some(LifecycleCommand::Shell("echo hi".into())));
+        assert_eq!(
+            l.initialize,
+            Some(LifecycleCommand::Shell("echo hi".into()))
+        );
         assert_eq!(
             l.on_create,
             Some(LifecycleCommand::Exec(vec![
@@ -1573,7 +1617,10 @@ mod tests {
         let (err, _) = error(r#"{"postCreateCommand": {"a": 1}}"#);
         assert!(err.to_string().contains("`postCreateCommand.a`"), "{err}");
         let (err, _) = error(r#"{"postStartCommand": 1}"#);
-        assert!(err.to_string().contains("object of named commands"), "{err}");
+        assert!(
+            err.to_string().contains("object of named commands"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -1597,7 +1644,12 @@ mod tests {
         );
         assert_eq!(
             config.other.keys().collect::<Vec<_>>(),
-            ["$schema", "extensions", "overrideFeatureInstallOrder", "settings"]
+            [
+                "$schema",
+                "extensions",
+                "overrideFeatureInstallOrder",
+                "settings"
+            ]
         );
         assert_eq!(config.other["settings"]["b"], 1);
     }
@@ -1607,5 +1659,125 @@ mod tests {
         let config = read(r#"{"image": "x", "service": "app"}"#);
         assert!(config.compose.is_none());
         assert_eq!(config.other["service"], "app");
+    }
+
+    mod properties {
+        use super::super::super::jsonc;
+        use super::super::*;
+        use proptest::prelude::*;
+
+        const KEYS: &[&str] = &[
+            "name",
+            "image",
+            "build",
+            "dockerfile",
+            "context",
+            "args",
+            "target",
+            "cacheFrom",
+            "options",
+            "dockerFile",
+            "dockerComposeFile",
+            "service",
+            "runServices",
+            "runArgs",
+            "mounts",
+            "type",
+            "source",
+            "containerEnv",
+            "remoteEnv",
+            "containerUser",
+            "remoteUser",
+            "updateRemoteUserUID",
+            "workspaceFolder",
+            "workspaceMount",
+            "forwardPorts",
+            "appPort",
+            "portsAttributes",
+            "otherPortsAttributes",
+            "label",
+            "onAutoForward",
+            "hostRequirements",
+            "cpus",
+            "memory",
+            "storage",
+            "gpu",
+            "cores",
+            "initializeCommand",
+            "onCreateCommand",
+            "updateContentCommand",
+            "postCreateCommand",
+            "postStartCommand",
+            "postAttachCommand",
+            "features",
+            "customizations",
+            "shutdownAction",
+            "overrideCommand",
+            "privileged",
+            "capAdd",
+            "securityOpt",
+            "init",
+            "userEnvProbe",
+            "waitFor",
+            "other",
+        ];
+
+        fn devcontainer_ish() -> impl Strategy<Value = serde_json::Value> {
+            let leaf = prop_oneof![
+                Just(serde_json::Value::Null),
+                any::<bool>().prop_map(serde_json::Value::Bool),
+                prop_oneof![
+                    Just(-1i64),
+                    Just(0),
+                    Just(1),
+                    Just(8080),
+                    Just(70000),
+                    any::<i64>()
+                ]
+                .prop_map(|n| serde_json::json!(n)),
+                Just(serde_json::json!(1.5)),
+                prop_oneof![
+                    Just("optional".to_owned()),
+                    Just("16gb".to_owned()),
+                    Just("db:5432".to_owned()),
+                    Just("type=bind,source=/a,target=/b".to_owned()),
+                    Just("target=/a,readonly=x".to_owned()),
+                    Just("\"a,b\",target=/c".to_owned()),
+                    Just("none".to_owned()),
+                    "[ -~]{0,16}",
+                ]
+                .prop_map(serde_json::Value::String),
+            ];
+            leaf.prop_recursive(4, 48, 6, |inner| {
+                prop_oneof![
+                    proptest::collection::vec(inner.clone(), 0..4)
+                        .prop_map(serde_json::Value::Array),
+                    proptest::collection::btree_map(proptest::sample::select(KEYS), inner, 0..6)
+                        .prop_map(|m| serde_json::Value::Object(
+                            m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+                        )),
+                ]
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn never_panics_on_devcontainer_like_values(value in devcontainer_ish()) {
+                let text = serde_json::to_string_pretty(&value).unwrap();
+                let node = jsonc::parse(&text).unwrap();
+                match DevContainer::from_node(&node) {
+                    Ok(config) => { let _ = config.source(); }
+                    Err(err) => {
+                        prop_assert!(err.offset() < text.len());
+                        prop_assert!(!err.to_string().is_empty());
+                    }
+                }
+            }
+
+            #[test]
+            fn mount_strings_never_panic(text in "[a-z=,\"/ ]{0,40}") {
+                let _ = Mount::parse(&text);
+            }
+        }
     }
 }

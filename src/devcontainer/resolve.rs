@@ -8,7 +8,7 @@ use std::path::{Component, Path, PathBuf};
 
 use super::diagnostic::Diagnostic;
 use super::discover::{self, DiscoverError};
-use super::jsonc::{self, Node};
+use super::jsonc;
 use super::model::{DevContainer, Source};
 use super::substitute::{self, Variables};
 
@@ -67,7 +67,10 @@ pub struct LoadOptions {
     /// reference CLI and VS Code do by default.
     pub mount_git_root: bool,
     /// The host environment for `${localEnv:…}`; the process's own when `None`.
-    pub env: Option<HashMap<String, String>>,
+    pub local_env: Option<HashMap<String, String>>,
+    /// The container's environment for `${containerEnv:…}`, once a container exists;
+    /// when `None` those variables stay as written, for the container side to resolve.
+    pub container_env: Option<HashMap<String, String>>,
 }
 
 impl Default for LoadOptions {
@@ -75,7 +78,8 @@ impl Default for LoadOptions {
         Self {
             config: None,
             mount_git_root: true,
-            env: None,
+            local_env: None,
+            container_env: None,
         }
     }
 }
@@ -189,7 +193,7 @@ pub fn load(target: &Path, options: &LoadOptions) -> Result<ResolvedConfig, Conf
             source,
         },
     })?;
-    let mut vars = match &options.env {
+    let mut vars = match &options.local_env {
         Some(env) => Variables {
             local_env: env.clone(),
             case_insensitive_env: cfg!(windows),
@@ -197,7 +201,14 @@ pub fn load(target: &Path, options: &LoadOptions) -> Result<ResolvedConfig, Conf
         },
         None => Variables::from_process_env(),
     };
-    resolve(&config_file, &bytes, &local_folder, options.mount_git_root, &mut vars)
+    vars.container_env.clone_from(&options.container_env);
+    resolve(
+        &config_file,
+        &bytes,
+        &local_folder,
+        options.mount_git_root,
+        &mut vars,
+    )
 }
 
 /// Read a devcontainer.json's text without resolving anything (no defaults, no
@@ -227,28 +238,40 @@ fn resolve(
         Ok(text) => text,
         Err(err) => {
             // Show the line up to the bad byte; the rest cannot be printed as text.
-            let valid = String::from_utf8_lossy(&bytes[..err.offset().min(bytes.len())]);
-            let valid = valid.strip_prefix('\u{feff}').unwrap_or(&valid);
-            return Err(invalid(config_file, valid, valid.len(), err.to_string()));
+            let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+            let valid = String::from_utf8_lossy(&body[..err.offset().min(body.len())]);
+            return Err(invalid(config_file, &valid, valid.len(), err.to_string()));
         }
     };
-    let raw = jsonc::parse(text).map_err(|e| invalid(config_file, text, e.offset(), e.to_string()))?;
-    let raw_config =
-        DevContainer::from_node(&raw).map_err(|e| invalid(config_file, text, e.offset(), e.to_string()))?;
+    let raw =
+        jsonc::parse(text).map_err(|e| invalid(config_file, text, e.offset(), e.to_string()))?;
+    // The defaults depend on what is written before substitution; wrong types are reported
+    // below, once (substitution changes no types, and mount strings only parse after it).
+    let raw_folder = match raw.get("workspaceFolder").map(|n| &n.value) {
+        Some(jsonc::Value::String(folder)) => Some(folder.as_str()),
+        _ => None,
+    };
+    let has_compose = raw.get("dockerComposeFile").is_some();
 
     let local = local_folder.to_string_lossy().into_owned();
-    let default = default_workspace(&raw_config, local_folder, mount_git_root);
-    let id = substitute::devcontainer_id(&drive_lower(&local), &drive_lower(&config_file.to_string_lossy()));
+    let default = default_workspace(raw_folder, has_compose, local_folder, mount_git_root);
+    let id = substitute::devcontainer_id(
+        &drive_lower(&local),
+        &drive_lower(&config_file.to_string_lossy()),
+    );
 
     // As the reference CLI does: `${containerWorkspaceFolder}` is the workspace folder
     // with the local variables substituted, itself resolved against the unsubstituted one.
     vars.local_workspace_folder = Some(local.clone());
     vars.container_workspace_folder = Some(default.folder.clone());
-    let container_folder = substitute::substitute(&default.folder, &Variables {
-        devcontainer_id: None,
-        container_env: None,
-        ..vars.clone()
-    })
+    let container_folder = substitute::substitute(
+        &default.folder,
+        &Variables {
+            devcontainer_id: None,
+            container_env: None,
+            ..vars.clone()
+        },
+    )
     .map_err(|e| {
         let offset = raw.get("workspaceFolder").map_or(0, |n| n.span.start);
         invalid(config_file, text, offset, e.to_string())
@@ -326,14 +349,16 @@ fn resolve(
 /// The workspace folder and mount the reference CLI uses when the configuration does
 /// not set them: the project (or its Git root) mounted at `/workspaces/<its name>`. With
 /// a `dockerComposeFile` (even beside an image) the folder is `/` and Compose mounts it.
-fn default_workspace(config: &DevContainer, local_folder: &Path, mount_git_root: bool) -> Workspace {
-    if config.compose.is_some() {
+fn default_workspace(
+    workspace_folder: Option<&str>,
+    has_compose: bool,
+    local_folder: &Path,
+    mount_git_root: bool,
+) -> Workspace {
+    let workspace_folder = workspace_folder.filter(|f| !f.is_empty());
+    if has_compose {
         return Workspace {
-            folder: config
-                .workspace_folder
-                .clone()
-                .filter(|f| !f.is_empty())
-                .unwrap_or_else(|| "/".to_owned()),
+            folder: workspace_folder.unwrap_or("/").to_owned(),
             mount: None,
         };
     }
@@ -348,9 +373,9 @@ fn default_workspace(config: &DevContainer, local_folder: &Path, mount_git_root:
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let target = posix_join("/workspaces", &name);
-    let folder = match config.workspace_folder.as_deref() {
-        Some(folder) if !folder.is_empty() => folder.to_owned(),
-        _ => {
+    let folder = match workspace_folder {
+        Some(folder) => folder.to_owned(),
+        None => {
             let relative = local_folder
                 .strip_prefix(&mounted)
                 .map(|p| {
@@ -466,7 +491,8 @@ mod tests {
         LoadOptions {
             config: None,
             mount_git_root: false,
-            env: Some(HashMap::from([("USER".to_owned(), "ada".to_owned())])),
+            local_env: Some(HashMap::from([("USER".to_owned(), "ada".to_owned())])),
+            container_env: None,
         }
     }
 
@@ -479,12 +505,19 @@ mod tests {
     #[test]
     fn defaults_mount_the_project_under_workspaces() {
         let (dir, resolved) = load_one(r#"{"image": "ubuntu"}"#);
-        let name = dir.path().file_name().unwrap().to_string_lossy().into_owned();
+        let name = dir
+            .path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         let local = dir.path().display().to_string();
         assert_eq!(resolved.workspace.folder, format!("/workspaces/{name}"));
-        let mount = resolved.workspace.mount.unwrap();
+        let mount = resolved.workspace.mount.clone().unwrap();
         assert!(
-            mount.starts_with(&format!("type=bind,source={local},target=/workspaces/{name}")),
+            mount.starts_with(&format!(
+                "type=bind,source={local},target=/workspaces/{name}"
+            )),
             "{mount}"
         );
         assert_eq!(resolved.local_folder, dir.path());
@@ -508,7 +541,12 @@ mod tests {
                 "containerEnv": {"U": "${localEnv:USER}", "ID": "${devcontainerId}", "N": "${localEnv:NOPE:none}"},
                 "postCreateCommand": "echo ${containerWorkspaceFolderBasename}"}"#,
         );
-        let name = dir.path().file_name().unwrap().to_string_lossy().into_owned();
+        let name = dir
+            .path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         assert_eq!(resolved.workspace.folder, format!("/w/{name}"));
         let mount = &resolved.config.mounts[0];
         assert_eq!(
@@ -521,7 +559,47 @@ mod tests {
         assert_eq!(resolved.config.container_env["N"], "none");
         assert_eq!(
             resolved.config.lifecycle.post_create,
-            Some(super::super::model::LifecycleCommand::Shell(format!("echo {name}")))
+            Some(super::super::model::LifecycleCommand::Shell(format!(
+                "echo {name}"
+            )))
+        );
+    }
+
+    #[test]
+    fn container_env_is_resolved_only_when_given() {
+        let text = r#"{"image": "x", "remoteEnv": {"PATH": "${containerEnv:PATH}:/opt/bin"}}"#;
+        let (_dir, resolved) = load_one(text);
+        assert_eq!(
+            resolved.config.remote_env["PATH"].as_deref(),
+            Some("${containerEnv:PATH}:/opt/bin")
+        );
+        let dir = project(&[(".devcontainer.json", text)]);
+        let mut opts = options();
+        opts.container_env = Some(HashMap::from([("PATH".to_owned(), "/usr/bin".to_owned())]));
+        let resolved = load(dir.path(), &opts).unwrap();
+        assert_eq!(
+            resolved.config.remote_env["PATH"].as_deref(),
+            Some("/usr/bin:/opt/bin")
+        );
+    }
+
+    #[test]
+    fn a_whole_mount_may_come_from_a_variable() {
+        let dir = project(&[(
+            ".devcontainer.json",
+            r#"{"image": "x", "mounts": ["${localEnv:DATA_MOUNT}"]}"#,
+        )]);
+        let mut opts = options();
+        opts.local_env = Some(HashMap::from([(
+            "DATA_MOUNT".to_owned(),
+            "type=bind,source=/data,target=/data".to_owned(),
+        )]));
+        let resolved = load(dir.path(), &opts).unwrap();
+        assert_eq!(resolved.config.mounts[0].target, "/data");
+        let err = load(dir.path(), &options()).unwrap_err();
+        assert!(
+            err.to_string().contains("`mounts[0]`: the mount is empty"),
+            "{err}"
         );
     }
 
@@ -530,7 +608,11 @@ mod tests {
         let (_dir, resolved) = load_one(
             r#"{"image": "x", "workspaceMount": "source=${localWorkspaceFolder},target=/src,type=bind", "workspaceFolder": "/src"}"#,
         );
-        assert!(resolved.workspace.mount.unwrap().ends_with("target=/src,type=bind"));
+        assert!(resolved
+            .workspace
+            .mount
+            .unwrap()
+            .ends_with("target=/src,type=bind"));
         assert_eq!(resolved.workspace.folder, "/src");
         let (_dir, resolved) = load_one(r#"{"image": "x", "workspaceMount": ""}"#);
         assert_eq!(resolved.workspace.mount, None);
@@ -538,16 +620,18 @@ mod tests {
 
     #[test]
     fn an_empty_workspace_folder_is_an_error() {
-        let dir = project(&[(".devcontainer.json", r#"{"image": "x", "workspaceFolder": ""}"#)]);
+        let dir = project(&[(
+            ".devcontainer.json",
+            r#"{"image": "x", "workspaceFolder": ""}"#,
+        )]);
         let err = load(dir.path(), &options()).unwrap_err();
         assert!(err.to_string().contains("workspaceFolder"), "{err}");
     }
 
     #[test]
     fn dockerfile_paths_are_resolved_from_the_config_folder() {
-        let (dir, resolved) = load_one(
-            r#"{"build": {"dockerfile": "../docker/Dockerfile", "context": ".."}}"#,
-        );
+        let (dir, resolved) =
+            load_one(r#"{"build": {"dockerfile": "../docker/Dockerfile", "context": ".."}}"#);
         let build = resolved.dockerfile_build.unwrap();
         assert_eq!(build.dockerfile, dir.path().join("docker/Dockerfile"));
         assert_eq!(build.context, dir.path());
@@ -609,21 +693,28 @@ mod tests {
         let mut opts = options();
         opts.mount_git_root = true;
         let resolved = load(&dir.path().join("sub/project"), &opts).unwrap();
-        let name = dir.path().file_name().unwrap().to_string_lossy().into_owned();
+        let name = dir
+            .path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         assert_eq!(
             resolved.workspace.folder,
             format!("/workspaces/{name}/sub/project")
         );
-        assert!(resolved
-            .workspace
-            .mount
-            .unwrap()
-            .contains(&format!("source={},target=/workspaces/{name}", dir.path().display())));
+        assert!(resolved.workspace.mount.unwrap().contains(&format!(
+            "source={},target=/workspaces/{name}",
+            dir.path().display()
+        )));
     }
 
     #[test]
     fn errors_name_file_line_and_column() {
-        let dir = project(&[(".devcontainer.json", "{\n  \"image\": \"x\"\n  \"name\": 1\n}")]);
+        let dir = project(&[(
+            ".devcontainer.json",
+            "{\n  \"image\": \"x\"\n  \"name\": 1\n}",
+        )]);
         let err = load(dir.path(), &options()).unwrap_err();
         let ConfigError::Invalid(diagnostic) = &err else {
             panic!("{err}")
@@ -632,16 +723,42 @@ mod tests {
         assert!(err.to_string().contains(".devcontainer.json:3:3:"), "{err}");
         let dir = project(&[(".devcontainer.json", "{\n  \"name\": 1\n}")]);
         let err = load(dir.path(), &options()).unwrap_err();
-        assert!(err.to_string().contains(".devcontainer.json:2:11: `name` must be a string"), "{err}");
+        assert!(
+            err.to_string()
+                .contains(".devcontainer.json:2:11: `name` must be a string"),
+            "{err}"
+        );
     }
 
     #[test]
     fn invalid_utf8_points_at_the_byte() {
         let dir = project(&[]);
-        std::fs::write(dir.path().join(".devcontainer.json"), b"{\n  \"name\": \"a\xffb\"\n}").unwrap();
+        std::fs::write(
+            dir.path().join(".devcontainer.json"),
+            b"{\n  \"name\": \"a\xffb\"\n}",
+        )
+        .unwrap();
         let err = load(dir.path(), &options()).unwrap_err();
-        assert!(err.to_string().contains(".devcontainer.json:2:14: "), "{err}");
+        assert!(
+            err.to_string().contains(".devcontainer.json:2:13: "),
+            "{err}"
+        );
         assert!(err.to_string().contains("UTF-8"), "{err}");
+    }
+
+    #[test]
+    fn invalid_utf8_after_a_byte_order_mark_is_placed_right() {
+        let dir = project(&[]);
+        std::fs::write(
+            dir.path().join(".devcontainer.json"),
+            b"\xEF\xBB\xBF{\"name\": \"ab\xffc\"}",
+        )
+        .unwrap();
+        let err = load(dir.path(), &options()).unwrap_err();
+        assert!(
+            err.to_string().contains(".devcontainer.json:1:13: "),
+            "{err}"
+        );
     }
 
     #[test]
@@ -652,9 +769,39 @@ mod tests {
 
     #[test]
     fn paths_resolve_lexically() {
-        assert_eq!(resolve_path(Path::new("/a/b"), "../c/./d"), Path::new("/a/c/d"));
+        assert_eq!(
+            resolve_path(Path::new("/a/b"), "../c/./d"),
+            Path::new("/a/c/d")
+        );
         assert_eq!(resolve_path(Path::new("/a"), "/x/y"), Path::new("/x/y"));
         assert_eq!(posix_join("/workspaces", ""), "/workspaces");
         assert_eq!(posix_join("/workspaces/a", "b/c"), "/workspaces/a/b/c");
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(64))]
+
+            #[test]
+            fn loading_any_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+                let dir = tempfile::tempdir().unwrap();
+                std::fs::write(dir.path().join(".devcontainer.json"), &bytes).unwrap();
+                if let Err(err) = load(dir.path(), &options()) {
+                    prop_assert!(!err.to_string().is_empty());
+                }
+            }
+
+            #[test]
+            fn loading_config_like_text_never_panics(
+                text in "\\{(\"(image|name|build|dockerfile|workspaceFolder|workspaceMount|mounts|dockerComposeFile|remoteEnv)\": ?(\"[^\"\\\\]{0,12}\"|\\[\\]|\\{\\}|1|null|\"\\$\\{[a-zA-Z:]{0,20}\\}\"),? ?){0,5}\\}"
+            ) {
+                let dir = tempfile::tempdir().unwrap();
+                std::fs::write(dir.path().join(".devcontainer.json"), &text).unwrap();
+                let _ = load(dir.path(), &options());
+            }
+        }
     }
 }

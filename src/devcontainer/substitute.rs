@@ -101,9 +101,7 @@ pub fn substitute(text: &str, vars: &Variables) -> Result<String, SubstituteErro
 /// As [`substitute`], at the offset of the string that holds the variable.
 pub fn substitute_node(node: &Node, vars: &Variables) -> Result<Node, SubstituteError> {
     let value = match &node.value {
-        Value::String(s) => {
-            Value::String(substitute(s, vars).map_err(|e| e.at(node.span.start))?)
-        }
+        Value::String(s) => Value::String(substitute(s, vars).map_err(|e| e.at(node.span.start))?),
         Value::Array(items) => Value::Array(
             items
                 .iter()
@@ -131,10 +129,17 @@ pub fn substitute_node(node: &Node, vars: &Variables) -> Result<Node, Substitute
 }
 
 /// The first pass: everything that is known on the host.
-fn local(name: &str, args: &[&str], whole: &str, vars: &Variables) -> Result<String, SubstituteError> {
+fn local(
+    name: &str,
+    args: &[&str],
+    whole: &str,
+    vars: &Variables,
+) -> Result<String, SubstituteError> {
     let or_whole = |value: Option<String>| value.unwrap_or_else(|| whole.to_owned());
     Ok(match name {
-        "env" | "localEnv" => return lookup(&vars.local_env, args, whole, vars.case_insensitive_env),
+        "env" | "localEnv" => {
+            return lookup(&vars.local_env, args, whole, vars.case_insensitive_env)
+        }
         "localWorkspaceFolder" => or_whole(vars.local_workspace_folder.clone()),
         "localWorkspaceFolderBasename" => or_whole(
             vars.local_workspace_folder
@@ -166,12 +171,11 @@ fn lookup(
         });
     };
     let value = if case_insensitive {
-        // Like the reference CLI: lower-case every name; the last of equal names wins.
+        // Like the reference CLI (and Windows itself): names are compared in lower case.
         let name = name.to_lowercase();
         env.iter()
-            .filter(|(k, _)| k.to_lowercase() == name)
+            .find(|(k, _)| k.to_lowercase() == name)
             .map(|(_, v)| v)
-            .next_back()
     } else {
         env.get(*name)
     };
@@ -314,7 +318,10 @@ mod tests {
 
     #[test]
     fn unknown_and_container_variables_stay() {
-        assert_eq!(sub("${foo} ${containerEnv:PATH} ${workspaceFolder}"), "${foo} ${containerEnv:PATH} ${workspaceFolder}");
+        assert_eq!(
+            sub("${foo} ${containerEnv:PATH} ${workspaceFolder}"),
+            "${foo} ${containerEnv:PATH} ${workspaceFolder}"
+        );
     }
 
     #[test]
@@ -332,9 +339,15 @@ mod tests {
     fn devcontainer_id_is_substituted_after_local_variables() {
         let mut v = vars();
         v.local_env.insert("X".into(), "${devcontainerId}".into());
-        assert_eq!(substitute("${localEnv:X}-${devcontainerId}", &v).unwrap(), "ID-ID");
+        assert_eq!(
+            substitute("${localEnv:X}-${devcontainerId}", &v).unwrap(),
+            "ID-ID"
+        );
         v.devcontainer_id = None;
-        assert_eq!(substitute("${devcontainerId}", &v).unwrap(), "${devcontainerId}");
+        assert_eq!(
+            substitute("${devcontainerId}", &v).unwrap(),
+            "${devcontainerId}"
+        );
     }
 
     #[test]
@@ -350,7 +363,11 @@ mod tests {
     fn missing_folders_leave_the_variable() {
         let v = Variables::default();
         assert_eq!(
-            substitute("${localWorkspaceFolder} ${containerWorkspaceFolderBasename}", &v).unwrap(),
+            substitute(
+                "${localWorkspaceFolder} ${containerWorkspaceFolderBasename}",
+                &v
+            )
+            .unwrap(),
             "${localWorkspaceFolder} ${containerWorkspaceFolderBasename}"
         );
     }
@@ -367,7 +384,10 @@ mod tests {
         let text = r#"{"${localEnv:HOME}": ["${localEnv:HOME}", 1]}"#;
         let node = super::super::jsonc::parse(text).unwrap();
         let out = substitute_node(&node, &vars()).unwrap();
-        assert_eq!(out.to_json(), serde_json::json!({"${localEnv:HOME}": ["/home/ada", 1]}));
+        assert_eq!(
+            out.to_json(),
+            serde_json::json!({"${localEnv:HOME}": ["/home/ada", 1]})
+        );
         assert_eq!(out.span, node.span);
         let node = super::super::jsonc::parse("{\"a\": \"${env}\"}").unwrap();
         assert_eq!(substitute_node(&node, &vars()).unwrap_err().offset(), 6);
@@ -407,5 +427,40 @@ mod tests {
         let top = base32_52(&[0xff; 32]);
         assert_eq!(top.len(), 52);
         assert!(top.starts_with('1') && top[1..].chars().all(|c| c == 'v'));
+    }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn never_panics(text in "(\\$|\\{|\\}|:|localEnv|env|containerEnv|devcontainerId|localWorkspaceFolder(Basename)?|containerWorkspaceFolder(Basename)?|HOME|x|é|\n){0,24}") {
+                let mut v = Variables {
+                    local_workspace_folder: Some("/p/q".into()),
+                    container_workspace_folder: Some("/workspaces/q".into()),
+                    local_env: HashMap::from([("HOME".to_owned(), "/h".to_owned())]),
+                    container_env: Some(HashMap::from([("HOME".to_owned(), "/c".to_owned())])),
+                    devcontainer_id: Some("id".into()),
+                    case_insensitive_env: false,
+                };
+                let _ = substitute(&text, &v);
+                v.case_insensitive_env = true;
+                v.container_env = None;
+                let _ = substitute(&text, &v);
+            }
+
+            #[test]
+            fn text_without_variables_is_unchanged(text in "[^$]{0,40}") {
+                prop_assert_eq!(substitute(&text, &Variables::default()).unwrap(), text);
+            }
+
+            #[test]
+            fn ids_are_52_base32_digits(a in any::<String>(), b in any::<String>()) {
+                let id = devcontainer_id(&a, &b);
+                prop_assert_eq!(id.len(), 52);
+                prop_assert!(id.chars().all(|c| c.is_ascii_digit() || ('a'..='v').contains(&c)));
+            }
+        }
     }
 }

@@ -1,1 +1,530 @@
 //! Transport types for recipes (`berth new`, `berth recipes --json`, the wizard).
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::recipe::{
+    self, grammar, Choices, CompatTable, DriverInfo, FileChange, Framework, ImageKind, PipOptions,
+    Recipe, RecipeError, TargetChoice, WriteReport,
+};
+
+/// The wizard's choices as the window and `berth new` send them: plain strings, each
+/// parsed and checked by the core. Empty or missing fields get the table's defaults.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+#[ts(export, export_to = "../ui/src/bindings/")]
+pub struct RecipeRequest {
+    /// `pytorch`, `jax`, `tensorflow` or `none`; PyTorch when missing.
+    pub framework: Option<String>,
+    /// A release from the table, e.g. `2.5.1`; the newest that fits when missing.
+    pub framework_version: Option<String>,
+    /// `cpu` or `gpu`; GPU when missing.
+    pub target: Option<String>,
+    /// A CUDA version such as `12.4`; implies the GPU target.
+    pub cuda: Option<String>,
+    /// A Python version such as `3.11`.
+    pub python: Option<String>,
+    /// Extra Debian packages.
+    pub apt: Vec<String>,
+    /// Extra pip requirements (PEP 508).
+    pub pip: Vec<String>,
+    /// Dataset mounts, `HOST:CONTAINER[:ro]`.
+    pub mounts: Vec<String>,
+    /// Extra VS Code extension ids.
+    pub extensions: Vec<String>,
+    /// An image to build on instead of the table's.
+    pub base_image: Option<String>,
+    /// A package index replacing PyPI (a mirror).
+    pub index_url: Option<String>,
+    /// Extra wheel locations: URLs, or folders inside the project.
+    pub find_links: Vec<String>,
+    /// Install only from `find_links`.
+    pub no_index: bool,
+    /// The path of an extra CA certificate (PEM) to trust.
+    pub ca_cert: Option<String>,
+    /// The newest CUDA version the host's driver supports, e.g. `12.2`.
+    pub driver_cuda: Option<String>,
+    /// The host's NVIDIA driver version, e.g. `535.104.05`.
+    pub driver_version: Option<String>,
+}
+
+/// A value is "given" when it has something besides whitespace.
+fn given(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// Parse each string of `values` into `T`.
+fn parse_all<T>(values: &[String]) -> Result<Vec<T>, RecipeError>
+where
+    T: std::str::FromStr<Err = grammar::GrammarError>,
+{
+    values
+        .iter()
+        .filter(|value| !value.trim().is_empty())
+        .map(|value| value.parse::<T>().map_err(RecipeError::from))
+        .collect()
+}
+
+impl RecipeRequest {
+    /// Parse every field into the core's [`Choices`] (reading the CA certificate file).
+    ///
+    /// # Errors
+    ///
+    /// The first value that breaks its grammar, naming the value and the rule.
+    pub fn to_choices(&self) -> Result<Choices, RecipeError> {
+        let framework = match given(&self.framework) {
+            None => Framework::PyTorch,
+            Some(text) => text
+                .parse::<Framework>()
+                .map_err(|_| RecipeError::UnknownChoice {
+                    what: "framework",
+                    value: text.to_owned(),
+                    expected: "pytorch, jax, tensorflow or none".to_owned(),
+                })?,
+        };
+        let cuda = given(&self.cuda)
+            .map(str::parse::<recipe::CudaVersion>)
+            .transpose()?;
+        let target = match given(&self.target).map(str::to_ascii_lowercase).as_deref() {
+            None | Some("gpu") => TargetChoice::Gpu { cuda },
+            Some("cpu") => match cuda {
+                Some(cuda) => return Err(RecipeError::CudaForCpu { cuda }),
+                None => TargetChoice::Cpu,
+            },
+            Some(other) => {
+                return Err(RecipeError::UnknownChoice {
+                    what: "target",
+                    value: other.to_owned(),
+                    expected: "cpu or gpu".to_owned(),
+                })
+            }
+        };
+        let python = given(&self.python)
+            .map(str::parse::<recipe::PythonVersion>)
+            .transpose()?;
+        let driver = DriverInfo {
+            version: given(&self.driver_version)
+                .map(str::parse::<recipe::DriverVersion>)
+                .transpose()?,
+            max_cuda: given(&self.driver_cuda)
+                .map(str::parse::<recipe::CudaVersion>)
+                .transpose()?,
+        };
+        let ca_cert = given(&self.ca_cert)
+            .map(|path| grammar::CaCertificate::read(std::path::Path::new(path)))
+            .transpose()?;
+        Ok(Choices {
+            framework,
+            framework_version: given(&self.framework_version).map(str::to_owned),
+            target,
+            python,
+            apt: parse_all(&self.apt)?,
+            pip: parse_all(&self.pip)?,
+            datasets: parse_all(&self.mounts)?,
+            extensions: parse_all(&self.extensions)?,
+            base_image: given(&self.base_image)
+                .map(str::parse::<grammar::ImageRef>)
+                .transpose()?,
+            pip_options: PipOptions {
+                index_url: given(&self.index_url)
+                    .map(str::parse::<grammar::IndexUrl>)
+                    .transpose()?,
+                find_links: parse_all(&self.find_links)?,
+                no_index: self.no_index,
+                ca_cert,
+            },
+            driver,
+        })
+    }
+}
+
+/// The compatibility table as `berth recipes --json` prints it and the wizard offers it:
+/// what this machine's driver runs, and why the rest is not offered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export, export_to = "../ui/src/bindings/")]
+pub struct RecipesReport {
+    /// The table's schema version.
+    pub schema_version: u32,
+    /// What is known about the driver, in words.
+    pub driver: String,
+    /// The driver's version, when known.
+    pub driver_version: Option<String>,
+    /// The newest CUDA the driver supports, when known.
+    pub driver_max_cuda: Option<String>,
+    /// Every CUDA version, oldest first.
+    pub cuda: Vec<RecipeCuda>,
+    /// Every Python version, oldest first.
+    pub python: Vec<RecipePython>,
+    /// Every framework release (and "none"), grouped by framework, oldest first.
+    pub frameworks: Vec<RecipeFramework>,
+}
+
+/// One CUDA version and whether this machine runs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export, export_to = "../ui/src/bindings/")]
+pub struct RecipeCuda {
+    /// `12.4`.
+    pub version: String,
+    /// The image release, `12.4.1`.
+    pub release: String,
+    /// The images' Ubuntu release.
+    pub ubuntu: String,
+    /// The oldest driver that runs it.
+    pub min_driver: String,
+    /// True when this machine's driver runs it (or nothing is known about the driver).
+    pub offered: bool,
+    /// Why it is not offered, in one sentence.
+    pub reason: Option<String>,
+    /// The `nvidia/cuda` images by kind.
+    pub images: Vec<RecipeImage>,
+    /// Where the driver minimum comes from.
+    pub driver_source: String,
+    /// Where the image tags come from.
+    pub images_source: String,
+}
+
+/// One `nvidia/cuda` image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export, export_to = "../ui/src/bindings/")]
+pub struct RecipeImage {
+    /// `base`, `runtime`, `devel`, `cudnn-runtime` or `cudnn-devel`.
+    pub kind: String,
+    /// The image reference.
+    pub image: String,
+}
+
+/// One Python version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export, export_to = "../ui/src/bindings/")]
+pub struct RecipePython {
+    /// `3.11`.
+    pub version: String,
+    /// The image the CPU form builds on.
+    pub cpu_image: String,
+    /// Where it comes from.
+    pub source: String,
+}
+
+/// One framework release and what it runs with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export, export_to = "../ui/src/bindings/")]
+pub struct RecipeFramework {
+    /// `pytorch`, `jax`, `tensorflow` or `none`.
+    pub framework: String,
+    /// `PyTorch`.
+    pub label: String,
+    /// The release; none for "no framework".
+    pub version: Option<String>,
+    /// True for the release picked when none is chosen (the newest).
+    pub default: bool,
+    /// The Python versions it supports.
+    pub python: Vec<String>,
+    /// Its GPU builds, oldest CUDA first.
+    pub gpu: Vec<RecipeGpuBuild>,
+    /// Where its Python and CUDA support come from.
+    pub source: Option<String>,
+    /// Where its install commands come from.
+    pub install_source: Option<String>,
+}
+
+/// One GPU build of a framework release.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export, export_to = "../ui/src/bindings/")]
+pub struct RecipeGpuBuild {
+    /// The CUDA version.
+    pub cuda: String,
+    /// True when this machine's driver runs it.
+    pub offered: bool,
+    /// Why it is not offered, in one sentence.
+    pub reason: Option<String>,
+    /// What pip installs, e.g. `torch==2.5.1+cu124`.
+    pub requirements: Vec<String>,
+    /// The wheel index it needs besides PyPI.
+    pub extra_index_url: Option<String>,
+}
+
+impl RecipesReport {
+    /// The whole table, with what `driver` runs.
+    pub fn new(table: &CompatTable, driver: &DriverInfo) -> Self {
+        let cuda = table
+            .cuda
+            .iter()
+            .map(|row| {
+                let refusal = driver.runs(row).err();
+                RecipeCuda {
+                    version: row.version.to_string(),
+                    release: row.release.clone(),
+                    ubuntu: row.ubuntu.clone(),
+                    min_driver: row.min_driver.to_string(),
+                    offered: refusal.is_none(),
+                    reason: refusal.map(|r| r.to_string()),
+                    images: ImageKind::ALL
+                        .iter()
+                        .map(|kind| RecipeImage {
+                            kind: kind.key().to_owned(),
+                            image: row.image(*kind).to_string(),
+                        })
+                        .collect(),
+                    driver_source: row.driver_source.clone(),
+                    images_source: row.images_source.clone(),
+                }
+            })
+            .collect();
+        let python = table
+            .python
+            .iter()
+            .map(|row| RecipePython {
+                version: row.version.to_string(),
+                cpu_image: row.cpu_image.to_string(),
+                source: row.source.clone(),
+            })
+            .collect();
+        let build = |cuda: recipe::CudaVersion, install: Option<&recipe::Install>| {
+            let refusal = table.cuda(cuda).and_then(|row| driver.runs(row).err());
+            RecipeGpuBuild {
+                cuda: cuda.to_string(),
+                offered: refusal.is_none(),
+                reason: refusal.map(|r| r.to_string()),
+                requirements: install
+                    .map(|i| i.requirements.iter().map(|r| r.to_string()).collect())
+                    .unwrap_or_default(),
+                extra_index_url: install
+                    .and_then(|i| i.extra_index_url.as_ref())
+                    .map(|url| url.to_string()),
+            }
+        };
+        let mut frameworks: Vec<RecipeFramework> = table
+            .frameworks
+            .iter()
+            .map(|row| RecipeFramework {
+                framework: row.framework.id().to_owned(),
+                label: row.framework.label().to_owned(),
+                version: Some(row.version.clone()),
+                default: table
+                    .newest(row.framework)
+                    .is_some_and(|newest| newest.version == row.version),
+                python: row.python.iter().map(ToString::to_string).collect(),
+                gpu: row
+                    .gpu
+                    .iter()
+                    .map(|b| build(b.cuda, Some(&b.install)))
+                    .collect(),
+                source: Some(row.source.clone()),
+                install_source: Some(row.install_source.clone()),
+            })
+            .collect();
+        frameworks.push(RecipeFramework {
+            framework: Framework::None.id().to_owned(),
+            label: Framework::None.label().to_owned(),
+            version: None,
+            default: true,
+            python: table.python.iter().map(|p| p.version.to_string()).collect(),
+            gpu: table.cuda.iter().map(|c| build(c.version, None)).collect(),
+            source: None,
+            install_source: None,
+        });
+        Self {
+            schema_version: recipe::compat::SCHEMA_VERSION,
+            driver: driver.describe(),
+            driver_version: driver.version.as_ref().map(ToString::to_string),
+            driver_max_cuda: driver.max_cuda.map(|c| c.to_string()),
+            cuda,
+            python,
+            frameworks,
+        }
+    }
+}
+
+/// What `berth new` did (or would do) to a project.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export, export_to = "../ui/src/bindings/")]
+pub struct NewProjectReport {
+    /// The project folder.
+    pub dir: String,
+    /// The resolved recipe.
+    pub recipe: RecipeSummary,
+    /// False when existing files differ and nothing was written (run again with force).
+    pub written: bool,
+    /// Every file, in the order rendered.
+    pub files: Vec<RecipeFile>,
+}
+
+/// A resolved recipe in brief.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export, export_to = "../ui/src/bindings/")]
+pub struct RecipeSummary {
+    /// The project's name.
+    pub project: String,
+    /// "PyTorch 2.9.1, CUDA 12.8, Python 3.11".
+    pub summary: String,
+    /// `pytorch`, `jax`, `tensorflow` or `none`.
+    pub framework: String,
+    /// The framework release.
+    pub framework_version: Option<String>,
+    /// `cpu` or `gpu`: the Dockerfile's build target.
+    pub target: String,
+    /// The CUDA version of a GPU recipe.
+    pub cuda: Option<String>,
+    /// The Python version.
+    pub python: String,
+    /// The image the Dockerfile starts from.
+    pub base_image: String,
+    /// The named volume mounted at `~/.local`.
+    pub package_volume: String,
+}
+
+impl From<&Recipe> for RecipeSummary {
+    fn from(recipe: &Recipe) -> Self {
+        Self {
+            project: recipe.project.clone(),
+            summary: recipe.summary(),
+            framework: recipe.framework.id().to_owned(),
+            framework_version: recipe.release.as_ref().map(|row| row.version.clone()),
+            target: recipe.target.stage().to_owned(),
+            cuda: recipe.target.cuda().map(|c| c.to_string()),
+            python: recipe.python.to_string(),
+            base_image: recipe.base_image.to_string(),
+            package_volume: recipe.package_volume(),
+        }
+    }
+}
+
+/// What happened to one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "kebab-case")]
+#[ts(export, export_to = "../ui/src/bindings/")]
+pub enum RecipeFileChange {
+    /// Written; it did not exist.
+    Created,
+    /// Left alone; it had the same contents.
+    Unchanged,
+    /// Replaced; the old contents are in the backup.
+    Updated,
+    /// Left alone; it differs and the write was not forced.
+    Blocked,
+}
+
+/// One file of a `berth new`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export, export_to = "../ui/src/bindings/")]
+pub struct RecipeFile {
+    /// The path relative to the project folder.
+    pub path: String,
+    /// What happened to it.
+    pub change: RecipeFileChange,
+    /// The backup of the old contents, for updated files.
+    pub backup: Option<String>,
+    /// A unified diff from the old contents, for changed files.
+    pub diff: Option<String>,
+}
+
+impl NewProjectReport {
+    /// The report of writing `recipe` as `write`.
+    pub fn new(recipe: &Recipe, write: &WriteReport) -> Self {
+        Self {
+            dir: write.dir.display().to_string(),
+            recipe: RecipeSummary::from(recipe),
+            written: !write.blocked(),
+            files: write
+                .files
+                .iter()
+                .map(|file| {
+                    let (change, backup) = match &file.change {
+                        FileChange::Created => (RecipeFileChange::Created, None),
+                        FileChange::Unchanged => (RecipeFileChange::Unchanged, None),
+                        FileChange::Updated { backup } => (
+                            RecipeFileChange::Updated,
+                            Some(backup.display().to_string()),
+                        ),
+                        FileChange::Blocked => (RecipeFileChange::Blocked, None),
+                    };
+                    RecipeFile {
+                        path: file.path.to_string_lossy().replace('\\', "/"),
+                        change,
+                        backup,
+                        diff: file.diff.clone(),
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_with_only_defaults_is_pytorch_on_the_gpu() {
+        let choices = RecipeRequest::default().to_choices().unwrap();
+        assert_eq!(choices, Choices::default());
+    }
+
+    #[test]
+    fn a_request_deserialises_from_partial_json() {
+        let request: RecipeRequest = serde_json::from_value(serde_json::json!({
+            "framework": "jax",
+            "cuda": "12.4",
+            "pip": ["optax==0.2.4"]
+        }))
+        .unwrap();
+        let choices = request.to_choices().unwrap();
+        assert_eq!(choices.framework, Framework::Jax);
+        assert_eq!(
+            choices.target,
+            TargetChoice::Gpu {
+                cuda: Some("12.4".parse().unwrap())
+            }
+        );
+        assert_eq!(choices.pip[0].as_str(), "optax==0.2.4");
+    }
+
+    #[test]
+    fn cuda_with_a_cpu_target_and_unknown_words_are_refused() {
+        let request = RecipeRequest {
+            target: Some("cpu".into()),
+            cuda: Some("12.4".into()),
+            ..RecipeRequest::default()
+        };
+        assert!(matches!(
+            request.to_choices(),
+            Err(RecipeError::CudaForCpu { .. })
+        ));
+        let request = RecipeRequest {
+            target: Some("tpu".into()),
+            ..RecipeRequest::default()
+        };
+        let message = request.to_choices().unwrap_err().to_string();
+        assert_eq!(message, "unknown target 'tpu': expected cpu or gpu");
+    }
+
+    #[test]
+    fn the_report_says_what_a_12_2_driver_is_offered_and_why_not() {
+        let table = CompatTable::builtin().unwrap();
+        let driver = DriverInfo::with_max_cuda("12.2".parse().unwrap());
+
+        let report = RecipesReport::new(table, &driver);
+        let value = serde_json::to_value(&report).unwrap();
+
+        assert_eq!(value["driver_max_cuda"], "12.2");
+        let cuda_12_8 = report.cuda.iter().find(|c| c.version == "12.8").unwrap();
+        assert!(!cuda_12_8.offered);
+        assert_eq!(
+            cuda_12_8.reason.as_deref(),
+            Some("CUDA 12.8 needs driver ≥ 570.26; this driver supports up to CUDA 12.2")
+        );
+        let torch = report
+            .frameworks
+            .iter()
+            .find(|f| f.framework == "pytorch" && f.version.as_deref() == Some("2.5.1"))
+            .unwrap();
+        let offered: Vec<&str> = torch
+            .gpu
+            .iter()
+            .filter(|b| b.offered)
+            .map(|b| b.cuda.as_str())
+            .collect();
+        assert_eq!(offered, ["11.8", "12.1"]);
+        assert!(report.frameworks.iter().any(|f| f.framework == "none"));
+    }
+}

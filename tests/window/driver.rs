@@ -127,7 +127,10 @@ impl Window {
             opened_in: Duration::ZERO,
             _turn: turn,
         };
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        // tauri-driver starts WebKitWebDriver at once; a session request before both
+        // listen fails with a connect error, so wait for both ports.
+        let listening = |p: u16| TcpStream::connect(("127.0.0.1", p)).is_ok();
+        while !(listening(port) && listening(native_port)) {
             if let Ok(Some(status)) = window.driver.try_wait() {
                 panic!(
                     "tauri-driver exited at start ({status}):\n{}",
@@ -136,7 +139,8 @@ impl Window {
             }
             assert!(
                 started.elapsed() < Duration::from_secs(20),
-                "tauri-driver did not listen on port {port} within 20 s:\n{}",
+                "tauri-driver (port {port}) and WebKitWebDriver (port {native_port}) did not \
+                 both listen within 20 s:\n{}",
                 tail(&window.driver_log, 30)
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
