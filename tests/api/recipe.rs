@@ -11,18 +11,14 @@ mod wheelhouse;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use berth::recipe::{self, Choices, Framework, PipOptions, Recipe, TargetChoice};
-use bollard::container::LogOutput;
-use bollard::models::{ContainerCreateBody, HostConfig};
-use bollard::query_parameters::{
-    BuildImageOptionsBuilder, BuilderVersion, LogsOptionsBuilder, StartContainerOptions,
-    WaitContainerOptions,
-};
+use bollard::query_parameters::{BuildImageOptionsBuilder, BuilderVersion};
 use futures_util::StreamExt;
 use serde_json::Value;
 
+use crate::support::containers::{self, Finished};
 use crate::support::images::{self, Base};
 use crate::support::scope::{TEST_LABEL, TEST_NAME_LABEL};
 use crate::support::{human_duration, progress, test_name, TestScope};
@@ -32,8 +28,6 @@ use wheelhouse::Wheel;
 const PROBE: &str = "berth-probe==1.0.0";
 /// Where the tests mount the project in the container, as VS Code does.
 const WORKSPACE: &str = "/workspaces/project";
-/// How long one container command may run.
-const RUN_LIMIT: Duration = Duration::from_secs(5 * 60);
 
 /// A project folder with a rendered CPU recipe for `framework` and a wheelhouse (`wheels/`)
 /// holding stand-ins for everything it pins, rendered to install without an index.
@@ -144,25 +138,6 @@ async fn build(
     Ok(())
 }
 
-/// What a command printed and how it ended.
-#[derive(Debug)]
-struct Finished {
-    exit_code: i64,
-    stdout: String,
-    stderr: String,
-}
-
-impl Finished {
-    fn assert_success(&self, what: &str) -> &Self {
-        assert_eq!(
-            self.exit_code, 0,
-            "{what} exited with {}\n--- stdout\n{}\n--- stderr\n{}",
-            self.exit_code, self.stdout, self.stderr
-        );
-        self
-    }
-}
-
 /// Run `cmd` in a new container of `image` as the image's user, without a network, with
 /// the project mounted read-only at [`WORKSPACE`] and `volume` at the user's `~/.local`.
 async fn run(
@@ -172,52 +147,11 @@ async fn run(
     project: &Path,
     cmd: &[&str],
 ) -> Finished {
-    let docker = scope.docker();
-    let shown = format!("`{}` in {image}", cmd.join(" "));
-    let id = scope
-        .create_container(ContainerCreateBody {
-            image: Some(image.to_owned()),
-            cmd: Some(cmd.iter().map(|&arg| arg.to_owned()).collect()),
-            network_disabled: Some(true),
-            host_config: Some(HostConfig {
-                network_mode: Some("none".to_owned()),
-                binds: Some(vec![
-                    format!("{volume}:/home/{}/.local", recipe::USER),
-                    format!("{}:{WORKSPACE}:ro", project.display()),
-                ]),
-                ..Default::default()
-            }),
-            ..Default::default()
-        })
-        .await;
-    docker
-        .start_container(&id, None::<StartContainerOptions>)
-        .await
-        .unwrap_or_else(|err| panic!("failed to start {shown}: {err}"));
-    let mut wait = docker.wait_container(&id, None::<WaitContainerOptions>);
-    let exit_code = match tokio::time::timeout(RUN_LIMIT, wait.next()).await {
-        Err(_) => panic!("{shown} did not finish within {} s", RUN_LIMIT.as_secs()),
-        Ok(None) => panic!("the engine ended the wait for {shown} without an exit code"),
-        Ok(Some(Ok(response))) => response.status_code,
-        Ok(Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. }))) => code,
-        Ok(Some(Err(err))) => panic!("failed to wait for {shown}: {err}"),
-    };
-    let options = LogsOptionsBuilder::new().stdout(true).stderr(true).build();
-    let mut logs = docker.logs(&id, Some(options));
-    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-    while let Some(item) = logs.next().await {
-        match item {
-            Ok(LogOutput::StdOut { message }) => stdout.extend_from_slice(&message),
-            Ok(LogOutput::StdErr { message }) => stderr.extend_from_slice(&message),
-            Ok(_) => {}
-            Err(err) => panic!("failed to read the output of {shown}: {err}"),
-        }
-    }
-    Finished {
-        exit_code,
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
-    }
+    let binds = vec![
+        format!("{volume}:/home/{}/.local", recipe::USER),
+        format!("{}:{WORKSPACE}:ro", project.display()),
+    ];
+    containers::run_with_binds(scope, image, cmd, binds).await
 }
 
 #[tokio::test]

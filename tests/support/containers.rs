@@ -44,6 +44,20 @@ impl Finished {
 /// When the engine fails to create, start, wait for or read the container, or the
 /// command runs longer than five minutes.
 pub async fn run(scope: &TestScope, image: &str, cmd: &[&str]) -> Finished {
+    run_with_binds(scope, image, cmd, Vec::new()).await
+}
+
+/// [`run`], with `binds` (`source:target[:ro]`, as `docker run -v` takes them) mounted.
+///
+/// # Panics
+///
+/// As [`run`].
+pub async fn run_with_binds(
+    scope: &TestScope,
+    image: &str,
+    cmd: &[&str],
+    binds: Vec<String>,
+) -> Finished {
     let docker = scope.docker();
     let shown = format!("`{}` in '{image}'", cmd.join(" "));
     let id = scope
@@ -53,6 +67,7 @@ pub async fn run(scope: &TestScope, image: &str, cmd: &[&str]) -> Finished {
             network_disabled: Some(true),
             host_config: Some(HostConfig {
                 network_mode: Some("none".to_owned()),
+                binds: (!binds.is_empty()).then_some(binds),
                 ..Default::default()
             }),
             ..Default::default()

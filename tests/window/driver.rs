@@ -12,6 +12,9 @@ use fantoccini::{Client, ClientBuilder, Locator};
 /// How long the window may take to open (session creation hangs without a display).
 const OPEN_TIMEOUT: Duration = Duration::from_secs(90);
 
+/// How long the system check on the first screen may take.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Only one WebDriver session may exist at a time: tests take turns on this lock.
 static ONE_WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
@@ -218,6 +221,12 @@ impl Window {
             limit.as_secs(),
             shot.display()
         );
+    }
+
+    /// Wait until the first screen's system check has finished; returns how long it took.
+    pub async fn wait_until_checked(&self) -> Duration {
+        self.wait_for_attr("doctor-panel", "data-state", "done", CHECK_TIMEOUT)
+            .await
     }
 
     /// A JavaScript expression's value in the page.

@@ -1,7 +1,5 @@
 //! The first screen: the system check, with the engine up and with the engine down.
 
-use std::time::Duration;
-
 use crate::driver::Window;
 
 /// The real engine's version, read independently of Berth.
@@ -24,14 +22,7 @@ async fn real_engine_version() -> String {
 async fn the_first_screen_names_the_real_engine_version() {
     let version = real_engine_version().await;
     let window = Window::open("engine-up", &[]).await;
-    let shown_in = window
-        .wait_for_attr(
-            "doctor-panel",
-            "data-state",
-            "done",
-            Duration::from_secs(30),
-        )
-        .await;
+    let shown_in = window.wait_until_checked().await;
     assert_eq!(window.text("check-docker-engine-status").await, "ok");
     let summary = window.text("check-docker-engine-summary").await;
     assert!(
@@ -58,14 +49,7 @@ async fn a_dead_engine_shows_not_running_with_the_fix() {
     let dir = tempfile::tempdir().expect("a temp folder");
     let dead = format!("unix://{}/dead.sock", dir.path().display());
     let window = Window::open("engine-down", &[("DOCKER_HOST", dead.as_str())]).await;
-    window
-        .wait_for_attr(
-            "doctor-panel",
-            "data-state",
-            "done",
-            Duration::from_secs(30),
-        )
-        .await;
+    window.wait_until_checked().await;
     assert_eq!(window.text("check-docker-engine-status").await, "failed");
     let summary = window.text("check-docker-engine-summary").await;
     assert!(summary.contains("not running"), "{summary}");
