@@ -701,9 +701,38 @@ fn compose_configurations_are_read_and_flagged_unsupported() {
     assert!(err.to_string().contains("Docker Compose"), "{err}");
 }
 
-#[test]
-fn what_berth_new_writes_reads_the_same_in_berth_and_the_reference_cli() {
-    let recipes: &[&[&str]] = &[
+/// Every framework × target the golden tests render (the newest release of each
+/// framework on the CPU and on each CUDA it has a build for; "none" on every CUDA), plus
+/// a few with options.
+fn generated_recipes() -> Vec<Vec<String>> {
+    use berth::recipe::{CompatTable, Framework};
+    let table = CompatTable::builtin().unwrap_or_else(|err| panic!("{err}"));
+    let mut recipes = Vec::new();
+    for framework in Framework::ALL {
+        let id = framework.id().to_owned();
+        recipes.push(vec![
+            "--framework".into(),
+            id.clone(),
+            "--target".into(),
+            "cpu".into(),
+        ]);
+        let cudas: Vec<String> = match table.newest(framework) {
+            Some(row) => row.gpu.iter().map(|build| build.cuda.to_string()).collect(),
+            None => table
+                .cuda
+                .iter()
+                .map(|row| row.version.to_string())
+                .collect(),
+        };
+        for cuda in cudas {
+            recipes.push(
+                ["--framework", &id, "--target", "gpu", "--cuda", &cuda]
+                    .map(String::from)
+                    .to_vec(),
+            );
+        }
+    }
+    let with_options: &[&[&str]] = &[
         &[
             "--framework",
             "pytorch",
@@ -713,10 +742,21 @@ fn what_berth_new_writes_reads_the_same_in_berth_and_the_reference_cli() {
             "/data:/data:ro",
         ],
         &["--framework", "jax", "--target", "cpu", "--python", "3.12"],
-        &["--framework", "tensorflow", "--target", "gpu"],
         &["--framework", "none", "--target", "cpu", "--pip", "numpy"],
     ];
-    for args in recipes {
+    recipes.extend(
+        with_options
+            .iter()
+            .map(|args| args.iter().map(|a| (*a).to_owned()).collect()),
+    );
+    recipes
+}
+
+#[test]
+fn what_berth_new_writes_reads_the_same_in_berth_and_the_reference_cli() {
+    let recipes = generated_recipes();
+    assert!(recipes.len() >= 20, "only {} recipes", recipes.len());
+    for args in &recipes {
         let dir =
             tempfile::tempdir().unwrap_or_else(|err| panic!("failed to make a temp dir: {err}"));
         let project = dir.path().join("thesis");
@@ -724,7 +764,7 @@ fn what_berth_new_writes_reads_the_same_in_berth_and_the_reference_cli() {
             Command::new(env!("CARGO_BIN_EXE_berth"))
                 .arg("new")
                 .arg(&project)
-                .args(*args),
+                .args(args),
             "`berth new`",
         );
         assert!(
