@@ -153,11 +153,8 @@ mod tests {
 
     #[test]
     fn the_recorded_h200_driver_580_runs_every_cuda_up_to_13_0() {
-        // The real reading in shared/fixtures/gpu: NVML's driver version and CUDA version.
-        let fixture = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../shared/fixtures/gpu/idle.jsonl"
-        );
+        // The real H200 reading in tests/fixtures/gpu: NVML's driver and CUDA versions.
+        let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/gpu/idle.jsonl");
         let text = std::fs::read_to_string(fixture)
             .unwrap_or_else(|err| panic!("failed to read the GPU fixture {fixture}: {err}"));
         let first: serde_json::Value =
