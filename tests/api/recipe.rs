@@ -509,3 +509,21 @@ async fn the_devcontainer_cli_reads_the_generated_configuration() {
         "{mounts:?}"
     );
 }
+
+#[tokio::test]
+async fn berth_new_with_json_reports_bad_input_as_code_and_message_on_stdout() {
+    let dir = tempfile::tempdir().unwrap_or_else(|err| panic!("failed to make a temp dir: {err}"));
+    let project = dir.path().join("thesis");
+    let path = project.to_string_lossy().into_owned();
+    let output = berth(&["new", &path, "--apt", "vim;reboot", "--json"]).await;
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let error: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|err| panic!("stdout is not JSON ({err}): {}", text(&output.stdout)));
+    assert_eq!(error["code"], "failed");
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("'vim;reboot'"),
+        "names the value: {message}"
+    );
+    assert!(!project.exists(), "nothing is written on bad input");
+}

@@ -44,13 +44,8 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 eprintln!("berth: warning: {}: {}", warning.property, warning.message);
             }
         }
-        (Err(err), true) => {
-            serde_json::to_writer_pretty(&mut out, &berth::json::Error::from_chain(&err))?;
-            writeln!(out)?;
-            out.flush()?;
-            return Ok(ExitCode::FAILURE);
-        }
-        (Err(err), false) => return Err(err.into()),
+        // With --json, main prints the error as `{code, message}`.
+        (Err(err), _) => return Err(err.into()),
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)

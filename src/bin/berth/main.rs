@@ -33,6 +33,18 @@ enum Command {
     Config(config::Args),
 }
 
+impl Command {
+    /// Whether the verb was asked for JSON: its failure is then `{code, message}` on stdout.
+    fn json(&self) -> bool {
+        match self {
+            Self::Doctor(args) => args.json,
+            Self::New(args) => args.json(),
+            Self::Recipes(args) => args.json,
+            Self::Config(args) => args.json,
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Err(err) = berth::logging::init_cli(cli.verbose) {
@@ -48,9 +60,18 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let json = cli.command.json();
     match runtime.block_on(run(cli.command)) {
         Ok(code) => code,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) if json => {
+            let error = berth::json::Error::from_chain(err.as_ref());
+            match serde_json::to_string_pretty(&error) {
+                Ok(text) => println!("{text}"),
+                Err(_) => eprintln!("berth: {}", error.message),
+            }
+            ExitCode::FAILURE
+        }
         Err(err) => {
             let mut message = format!("berth: {err}");
             for cause in err.chain().skip(1) {

@@ -14,6 +14,13 @@ pub struct Args {
     options: Box<Options>,
 }
 
+impl Args {
+    /// Whether the report (or the error) is wanted as JSON.
+    pub fn json(&self) -> bool {
+        self.options.json
+    }
+}
+
 /// The options of `berth new`.
 #[derive(Debug, clap::Args)]
 pub struct Options {
