@@ -109,6 +109,8 @@ async fn build(
         .labels(&scope.labels())
         .rm(true)
         .forcerm(true)
+        // Hermetic: everything comes from the base image and the wheelhouse.
+        .networkmode("none")
         .version(BuilderVersion::BuilderV1)
         .build();
     scope.track_image(tag);
@@ -256,6 +258,7 @@ async fn plain_docker_build_builds_the_generated_files_without_berth() {
         ])
         .args(["--build-arg", &format!("BASE_IMAGE={base}")])
         .args(["--target", "cpu"])
+        .args(["--network", "none"])
         .args(["--label", &format!("{TEST_LABEL}={}", scope.id())])
         .args(["--label", &format!("{TEST_NAME_LABEL}={}", scope.name())])
         .args(["-t", &tag])

@@ -1,7 +1,7 @@
 //! Hermetic base images for engine tests, made on this machine without pulling anything:
 //!
 //! - `berth-test/bookworm-python:<HARNESS_VERSION>`: Debian bookworm (minbase) with
-//!   python3, venv and pip, bootstrapped with `debootstrap` from this machine's own apt
+//!   python3, venv, pip, git and sudo, bootstrapped with `debootstrap` from this machine's own apt
 //!   mirror and imported through the Engine API;
 //! - `berth-test/busybox:<HARNESS_VERSION>`: `FROM scratch` plus the host's static busybox,
 //!   built through the Engine API.
@@ -29,7 +29,7 @@ use super::lock::MachineLock;
 use super::{engine, human_duration, human_size, progress};
 
 /// Bump to rebuild every base image (and remove those of older versions).
-pub const HARNESS_VERSION: &str = "1";
+pub const HARNESS_VERSION: &str = "2";
 /// Names which base image an image is.
 pub const BASE_LABEL: &str = "dev.berth.test.base";
 /// The [`HARNESS_VERSION`] an image was built by.
@@ -37,8 +37,10 @@ pub const VERSION_LABEL: &str = "dev.berth.test.harness-version";
 /// `PATH` in the base images, as in Debian's official images.
 pub const PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-/// The packages debootstrap adds to minbase.
-const DEBIAN_PACKAGES: &str = "python3,python3-venv,python3-pip,ca-certificates";
+/// The packages debootstrap adds to minbase: Python, and what Berth's generated
+/// Dockerfiles install (git, sudo, CA certificates), so builds from this image need no
+/// package mirror (the recipe tests build with the network off).
+const DEBIAN_PACKAGES: &str = "python3,python3-venv,python3-pip,ca-certificates,git,sudo";
 /// The host's static busybox (Debian package `busybox-static`).
 const BUSYBOX: &str = "/bin/busybox";
 /// How long debootstrap may take.
@@ -49,7 +51,7 @@ const HEARTBEAT: Duration = Duration::from_secs(20);
 /// One of the hermetic base images.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Base {
-    /// Debian bookworm minbase with python3, venv and pip.
+    /// Debian bookworm minbase with python3, venv, pip, git and sudo.
     BookwormPython,
     /// `FROM scratch` + static busybox: a shell and coreutils in 2 MB.
     Busybox,
