@@ -246,6 +246,11 @@ impl Window {
         path
     }
 
+    /// The folder the app under test writes its log files to (`BERTH_LOG_DIR`).
+    pub fn log_dir(&self) -> PathBuf {
+        self.output.join("logs")
+    }
+
     /// End the WebDriver session (the app closes) and stop tauri-driver.
     pub async fn close(mut self) {
         if let Some(client) = self.client.take() {

@@ -41,7 +41,30 @@ async fn the_first_screen_names_the_real_engine_version() {
         shown_in.as_secs_f64(),
         shot.display()
     );
+    let logs = window.log_dir();
     window.close().await;
+    assert_logged(&logs, "Berth desktop starting");
+}
+
+/// The desktop app writes a daily `berth.<date>.log` to its log folder; one of them says `line`.
+fn assert_logged(dir: &std::path::Path, line: &str) {
+    let files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|err| panic!("the app made no log folder {}: {err}", dir.display()))
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("berth.") && n.ends_with(".log"))
+        })
+        .collect();
+    assert!(
+        files
+            .iter()
+            .any(|f| std::fs::read_to_string(f).is_ok_and(|text| text.contains(line))),
+        "no berth.*.log in {} says '{line}' (files: {files:?})",
+        dir.display()
+    );
 }
 
 #[tokio::test]
@@ -62,5 +85,7 @@ async fn a_dead_engine_shows_not_running_with_the_fix() {
     let command = window.text("check-docker-engine-fix-command").await;
     assert_eq!(command, "unset DOCKER_HOST");
     window.screenshot("engine-not-running").await;
+    let logs = window.log_dir();
     window.close().await;
+    assert_logged(&logs, "Docker engine check failed");
 }
