@@ -162,3 +162,62 @@ pub fn install_panic_hook() {
         previous(info);
     }));
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// A `tracing` writer that keeps what it is given.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_panic_is_logged_with_its_message_and_location() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        install_panic_hook();
+        tracing::subscriber::with_default(subscriber, || {
+            let outcome = std::panic::catch_unwind(|| panic!("the package volume is gone"));
+            assert!(outcome.is_err());
+        });
+        let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert!(text.contains("Berth panicked"), "{text}");
+        assert!(text.contains("the package volume is gone"), "{text}");
+        assert!(
+            text.contains("src/logging.rs"),
+            "names the location: {text}"
+        );
+    }
+
+    #[test]
+    fn the_log_dir_can_be_overridden() {
+        // Only this test reads or sets BERTH_LOG_DIR in this process.
+        std::env::set_var(LOG_DIR_ENV, "/tmp/berth-logs-test");
+        let dir = desktop_log_dir().unwrap();
+        std::env::remove_var(LOG_DIR_ENV);
+        assert_eq!(dir, PathBuf::from("/tmp/berth-logs-test"));
+        let default = desktop_log_dir().unwrap();
+        assert!(
+            default.ends_with("dev.berth.app/logs") || default.ends_with("dev.berth.app"),
+            "{}",
+            default.display()
+        );
+    }
+}
