@@ -6,6 +6,7 @@ pub mod engine;
 pub mod host;
 pub mod json;
 pub mod logging;
+pub mod project_file;
 pub mod recipe;
 
 /// The app's reverse-DNS identifier, as in `tauri.conf.json`; names its folders.

@@ -5,7 +5,6 @@
 //! over the original) after a timestamped backup, `devcontainer.json.bak-YYYYmmdd-HHMMSS`,
 //! which never replaces an earlier one.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use jsonc_parser::cst::{CstContainerNode, CstInputValue, CstNode, CstObject, CstRootNode};
@@ -14,6 +13,7 @@ use super::diagnostic::Diagnostic;
 use super::jsonc::{self, Node, Value};
 use super::model::join;
 use super::model::DevContainer;
+use crate::project_file::{self, FileMode};
 
 /// Why an edit was not made.
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +83,15 @@ pub enum EditError {
     #[error("failed to write '{}'; the original is unchanged", path.display())]
     Write {
         /// The file Berth was writing.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The backup of the original could not be written; the original is unchanged.
+    #[error("failed to back up '{}' before editing it; the original is unchanged", path.display())]
+    Backup {
+        /// The file Berth was editing.
         path: PathBuf,
         /// The cause.
         #[source]
@@ -424,93 +433,25 @@ pub fn edit_file_at(
     let mut bytes = original[..bom].to_vec();
     bytes.extend_from_slice(new.as_bytes());
 
-    let backup = write_backup(path, &original, now)?;
     let write_err = |source| EditError::Write {
         path: path.to_owned(),
         source,
     };
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or_default();
-    let temp = dir.join(format!(".{name}.berth-{}-{nanos}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)
-            .map_err(write_err)?;
-        file.write_all(&bytes).map_err(write_err)?;
-        file.sync_all().map_err(write_err)?;
-        if let Ok(metadata) = std::fs::metadata(path) {
-            std::fs::set_permissions(&temp, metadata.permissions()).map_err(write_err)?;
-        }
-        if read(path)? != original {
-            return Err(EditError::Changed {
-                path: path.to_owned(),
-            });
-        }
-        std::fs::rename(&temp, path).map_err(write_err)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
+    // Staged beside the file; dropped (and so removed) on any early return below.
+    let staged = project_file::stage(path, &bytes, FileMode::Keep).map_err(write_err)?;
+    if read(path)? != original {
+        return Err(EditError::Changed {
+            path: path.to_owned(),
+        });
     }
-    result.map(|()| Edited { backup })
-}
-
-/// Copy `original` to `<file>.bak-YYYYmmdd-HHMMSS` (adding `-2`, `-3`, … rather than
-/// replacing an existing backup).
-fn write_backup(
-    path: &Path,
-    original: &[u8],
-    now: chrono::NaiveDateTime,
-) -> Result<PathBuf, EditError> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "devcontainer.json".to_owned());
-    let stamp = now.format("%Y%m%d-%H%M%S");
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut attempt = 1;
-    loop {
-        let suffix = if attempt == 1 {
-            String::new()
-        } else {
-            format!("-{attempt}")
-        };
-        let backup = dir.join(format!("{name}.bak-{stamp}{suffix}"));
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&backup)
-        {
-            Ok(mut file) => {
-                let written = file.write_all(original).and_then(|()| file.sync_all());
-                return match written {
-                    Ok(()) => Ok(backup),
-                    Err(source) => {
-                        let _ = std::fs::remove_file(&backup);
-                        Err(EditError::Write {
-                            path: backup,
-                            source,
-                        })
-                    }
-                };
-            }
-            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => attempt += 1,
-            Err(source) => {
-                return Err(EditError::Write {
-                    path: backup,
-                    source,
-                })
-            }
-        }
-    }
+    let backup = project_file::back_up(path, &original, &project_file::backup_stamp(now)).map_err(
+        |source| EditError::Backup {
+            path: path.to_owned(),
+            source,
+        },
+    )?;
+    staged.commit().map_err(write_err)?;
+    Ok(Edited { backup })
 }
 
 #[cfg(test)]

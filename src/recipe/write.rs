@@ -3,10 +3,10 @@
 //! keep a timestamped backup; every file is written to a temporary file and renamed into
 //! place, so a crash leaves either the old file or the new one.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::render::RenderedFiles;
+use crate::project_file::{self, FileMode};
 
 /// A file that could not be read, backed up or written.
 #[derive(Debug, thiserror::Error)]
@@ -32,27 +32,16 @@ pub enum WriteError {
         #[source]
         source: std::io::Error,
     },
-    /// A folder could not be created.
-    #[error("failed to create the folder '{}'", path.display())]
-    CreateFolder {
-        /// The folder.
-        path: PathBuf,
-        /// The cause.
-        #[source]
-        source: std::io::Error,
-    },
     /// The backup of an existing file could not be made; the file was left as it was.
-    #[error("failed to back up '{}' to '{}'; the file was not changed", path.display(), backup.display())]
+    #[error("failed to back up '{}'; the file was not changed", path.display())]
     Backup {
         /// The file.
         path: PathBuf,
-        /// Where the backup was to go.
-        backup: PathBuf,
         /// The cause.
         #[source]
         source: std::io::Error,
     },
-    /// A file could not be written.
+    /// A file (or its folder) could not be written.
     #[error("failed to write '{}'", path.display())]
     Write {
         /// The file.
@@ -169,18 +158,23 @@ pub fn write(dir: &Path, files: &RenderedFiles, force: bool) -> Result<WriteRepo
                 .collect(),
         });
     }
-    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S").to_string();
+    let stamp = project_file::backup_stamp(chrono::Local::now().naive_local());
     let mut reports = Vec::new();
     for (file, target, change, diff) in plan {
         let change = match change {
             FileChange::Unchanged => FileChange::Unchanged,
             FileChange::Created => {
-                atomic_write(&target, file.contents.as_bytes(), file.executable)?;
+                replace(&target, &file.contents, file.executable)?;
                 FileChange::Created
             }
             FileChange::Blocked | FileChange::Updated { .. } => {
-                let backup = back_up(&target, &stamp)?;
-                atomic_write(&target, file.contents.as_bytes(), file.executable)?;
+                let backup = std::fs::read(&target)
+                    .and_then(|old| project_file::back_up(&target, &old, &stamp))
+                    .map_err(|source| WriteError::Backup {
+                        path: target.clone(),
+                        source,
+                    })?;
+                replace(&target, &file.contents, file.executable)?;
                 FileChange::Updated { backup }
             }
         };
@@ -212,85 +206,19 @@ fn unified_diff(path: &Path, old: &[u8], new: &str) -> String {
     }
 }
 
-/// Copy `target` to `<target>.bak-<stamp>` (or `…-2`, `-3`, … when taken); returns the
-/// backup's path.
-fn back_up(target: &Path, stamp: &str) -> Result<PathBuf, WriteError> {
-    let name = target
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut backup = target.with_file_name(format!("{name}.bak-{stamp}"));
-    let mut n = 2;
-    while backup.exists() {
-        backup = target.with_file_name(format!("{name}.bak-{stamp}-{n}"));
-        n += 1;
-    }
-    std::fs::copy(target, &backup).map_err(|source| WriteError::Backup {
-        path: target.to_path_buf(),
-        backup: backup.clone(),
-        source,
-    })?;
-    Ok(backup)
-}
-
-/// Write `contents` to a temporary file next to `target`, flush it to disk, and rename it
-/// over `target`.
-fn atomic_write(target: &Path, contents: &[u8], executable: bool) -> Result<(), WriteError> {
-    let parent = target.parent().unwrap_or_else(|| Path::new("."));
-    std::fs::create_dir_all(parent).map_err(|source| WriteError::CreateFolder {
-        path: parent.to_path_buf(),
-        source,
-    })?;
-    let name = target
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let fail = |source| WriteError::Write {
-        path: target.to_path_buf(),
-        source,
+/// Write `contents` over `target` atomically (0755 for scripts, 0644 for the rest).
+fn replace(target: &Path, contents: &str, executable: bool) -> Result<(), WriteError> {
+    let mode = if executable {
+        FileMode::Executable
+    } else {
+        FileMode::Regular
     };
-    let (temp, mut file) = (0..100)
-        .find_map(|n| {
-            let temp = parent.join(format!(".{name}.berth-{}-{n}.tmp", std::process::id()));
-            match std::fs::File::create_new(&temp) {
-                Ok(file) => Some(Ok((temp, file))),
-                Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => None,
-                Err(err) => Some(Err(err)),
-            }
+    project_file::stage(target, contents.as_bytes(), mode)
+        .and_then(project_file::Staged::commit)
+        .map_err(|source| WriteError::Write {
+            path: target.to_path_buf(),
+            source,
         })
-        .unwrap_or_else(|| {
-            Err(std::io::Error::new(
-                std::io::ErrorKind::AlreadyExists,
-                "no free temporary file name",
-            ))
-        })
-        .map_err(fail)?;
-    let written = file
-        .write_all(contents)
-        .and_then(|()| set_mode(&file, executable))
-        .and_then(|()| file.sync_all())
-        .and_then(|()| {
-            drop(file);
-            std::fs::rename(&temp, target)
-        });
-    if let Err(err) = written {
-        let _ = std::fs::remove_file(&temp);
-        return Err(fail(err));
-    }
-    Ok(())
-}
-
-/// 0755 for scripts, 0644 for the rest (Unix); nothing elsewhere.
-#[cfg(unix)]
-fn set_mode(file: &std::fs::File, executable: bool) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = if executable { 0o755 } else { 0o644 };
-    file.set_permissions(std::fs::Permissions::from_mode(mode))
-}
-
-#[cfg(not(unix))]
-fn set_mode(_file: &std::fs::File, _executable: bool) -> std::io::Result<()> {
-    Ok(())
 }
 
 #[cfg(test)]
