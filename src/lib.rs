@@ -11,3 +11,16 @@ pub mod recipe;
 
 /// The app's reverse-DNS identifier, as in `tauri.conf.json`; names its folders.
 pub const APP_IDENTIFIER: &str = "dev.berth.app";
+
+/// `err` and each of its causes joined with ": ", the one-line form Berth shows a person
+/// (in the window, in `--json` errors and in check summaries).
+pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut cause = err.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}

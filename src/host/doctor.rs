@@ -115,16 +115,7 @@ fn engine_summary(err: &EngineError) -> String {
         EngineError::NotRunning { endpoint } => {
             format!("Docker engine not running: nothing answers at {endpoint}")
         }
-        other => {
-            let mut text = other.to_string();
-            let mut cause = std::error::Error::source(other);
-            while let Some(c) = cause {
-                text.push_str(": ");
-                text.push_str(&c.to_string());
-                cause = c.source();
-            }
-            text
-        }
+        other => crate::error_chain(other),
     }
 }
 

@@ -35,16 +35,9 @@ pub enum ErrorCode {
 impl Error {
     /// An error carrying `err`'s whole chain of causes as its message.
     pub fn from_chain(err: &(dyn std::error::Error + 'static)) -> Self {
-        let mut message = err.to_string();
-        let mut cause = err.source();
-        while let Some(c) = cause {
-            message.push_str(": ");
-            message.push_str(&c.to_string());
-            cause = c.source();
-        }
         Self {
             code: ErrorCode::Failed,
-            message,
+            message: crate::error_chain(err),
         }
     }
 }

@@ -92,5 +92,7 @@ pub fn ensure_running(log_dir: &Path) -> Result<()> {
 pub fn engine_missing() -> bool {
     system::which("dockerd").is_none()
         && std::env::var_os("DOCKER_HOST").is_none()
-        && !Path::new("/var/run/docker.sock").exists()
+        && !berth::engine::DEFAULT_ENDPOINT
+            .strip_prefix("unix://")
+            .is_some_and(|socket| Path::new(socket).exists())
 }
