@@ -114,6 +114,30 @@ pub struct DevContainer {
     pub wait_for: Option<LifecycleStage>,
     /// Every other property, as written.
     pub other: Map<String, serde_json::Value>,
+    /// Values Berth read although their type is looser than the spec's.
+    pub loose: Vec<LooseValue>,
+}
+
+/// A value of a looser type than the spec's that the reference CLI accepts (a number or
+/// boolean where a string belongs), read as the string the reference CLI would pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LooseValue {
+    /// The property's JSON path, e.g. `build.args.USER_UID`.
+    pub path: String,
+    /// What was written, e.g. "a number (1000)".
+    pub found: String,
+    /// The string it was read as.
+    pub read_as: String,
+}
+
+impl LooseValue {
+    /// The warning a person sees.
+    pub fn message(&self) -> String {
+        format!(
+            "`{}` should be a string but is {}; read as \"{}\" as VS Code and the devcontainer CLI do — quote it to silence this",
+            self.path, self.found, self.read_as
+        )
+    }
 }
 
 /// `build`: a Dockerfile build.
@@ -637,12 +661,18 @@ impl DevContainer {
             });
         };
         let mut fields = Fields::new(members, "");
+        let mut loose = Vec::new();
+        let build = fields
+            .take("build")
+            .map(|node| build(node, &mut loose))
+            .transpose()?;
         let mut config = DevContainer {
             name: fields.string("name")?,
             image: fields.string("image")?,
-            build: fields.take("build").map(build).transpose()?,
             docker_file: fields.string("dockerFile")?,
             context: fields.string("context")?,
+            build,
+            loose,
             ..Default::default()
         };
         if let Some(node) = fields.take("dockerComposeFile") {
@@ -666,7 +696,7 @@ impl DevContainer {
                 .collect::<Result<_>>()?;
         }
         if let Some(node) = fields.take("containerEnv") {
-            config.container_env = string_map(node, "containerEnv")?;
+            config.container_env = string_map(node, "containerEnv", &mut config.loose)?;
         }
         if let Some(node) = fields.take("remoteEnv") {
             config.remote_env = object(node, "remoteEnv")?
@@ -675,7 +705,12 @@ impl DevContainer {
                     let path = join("remoteEnv", &m.key);
                     let value = match &m.value.value {
                         Value::Null => None,
-                        _ => Some(string(&m.value, &path, "a string or null")?),
+                        _ => Some(loose_string(
+                            &m.value,
+                            &path,
+                            "a string or null",
+                            &mut config.loose,
+                        )?),
                     };
                     Ok((m.key.clone(), value))
                 })
@@ -956,13 +991,39 @@ fn string_or_list(node: &Node, path: &str) -> Result<Vec<String>> {
     }
 }
 
-fn string_map(node: &Node, path: &str) -> Result<BTreeMap<String, String>> {
+/// A string; a number or boolean is read as its text and noted in `loose`.
+fn loose_string(
+    node: &Node,
+    path: &str,
+    expected: &'static str,
+    loose: &mut Vec<LooseValue>,
+) -> Result<String> {
+    let read_as = match &node.value {
+        Value::String(s) => return Ok(s.clone()),
+        Value::Number(raw) => raw.clone(),
+        Value::Bool(b) => b.to_string(),
+        _ => return Err(wrong_type(node, path, expected)),
+    };
+    loose.push(LooseValue {
+        path: path.to_owned(),
+        found: found(node),
+        read_as: read_as.clone(),
+    });
+    Ok(read_as)
+}
+
+/// An object of strings (numbers and booleans read loosely, as the reference CLI does).
+fn string_map(
+    node: &Node,
+    path: &str,
+    loose: &mut Vec<LooseValue>,
+) -> Result<BTreeMap<String, String>> {
     object(node, path)?
         .iter()
         .map(|m| {
             Ok((
                 m.key.clone(),
-                string(&m.value, &join(path, &m.key), "a string")?,
+                loose_string(&m.value, &join(path, &m.key), "a string", loose)?,
             ))
         })
         .collect()
@@ -1005,7 +1066,7 @@ fn choice<T: Copy>(node: &Node, path: &str, options: &[(&str, T)]) -> Result<T> 
         })
 }
 
-fn build(node: &Node) -> Result<Build> {
+fn build(node: &Node, loose: &mut Vec<LooseValue>) -> Result<Build> {
     let mut fields = Fields::new(object(node, "build")?, "build");
     let mut build = Build {
         dockerfile: fields.string("dockerfile")?,
@@ -1014,7 +1075,7 @@ fn build(node: &Node) -> Result<Build> {
         ..Default::default()
     };
     if let Some(args) = fields.take("args") {
-        build.args = string_map(args, "build.args")?;
+        build.args = string_map(args, "build.args", loose)?;
     }
     if let Some(cache_from) = fields.take("cacheFrom") {
         build.cache_from = string_or_list(cache_from, "build.cacheFrom")?;
@@ -1322,12 +1383,12 @@ mod tests {
 
     #[test]
     fn a_wrong_type_names_the_path_and_the_value_position() {
-        let text = "{\n  \"build\": {\n    \"args\": {\"CUDA\": 12.1}\n  }\n}";
+        let text = "{\n  \"build\": {\n    \"args\": {\"CUDA\": [12.1]}\n  }\n}";
         let (err, at) = error(text);
         let message = err.to_string();
         assert!(message.contains("`build.args.CUDA`"), "{message}");
         assert!(message.contains("a string"), "{message}");
-        assert!(message.contains("a number (12.1)"), "{message}");
+        assert!(message.contains("an array"), "{message}");
         assert_eq!((at.line, at.column), (3, 22));
     }
 
@@ -1431,7 +1492,7 @@ mod tests {
         assert_eq!(config.remote_env["UNSET"], None);
         let (err, _) = error(r#"{"containerEnv": {"A": null}}"#);
         assert!(err.to_string().contains("`containerEnv.A`"), "{err}");
-        let (err, _) = error(r#"{"remoteEnv": {"A": 1}}"#);
+        let (err, _) = error(r#"{"remoteEnv": {"A": [1]}}"#);
         assert!(err.to_string().contains("a string or null"), "{err}");
     }
 

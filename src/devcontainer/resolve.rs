@@ -129,6 +129,9 @@ pub struct ResolvedConfig {
     pub dockerfile_build: Option<DockerfileBuild>,
     /// What Berth cannot act on.
     pub warnings: Vec<Warning>,
+    /// The top-level properties as written, before substitution: what the reference CLI
+    /// records in a container's `devcontainer.metadata` label.
+    pub raw: serde_json::Map<String, serde_json::Value>,
 }
 
 impl ResolvedConfig {
@@ -323,7 +326,14 @@ fn resolve(
         }
         _ => None,
     };
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<Warning> = config
+        .loose
+        .iter()
+        .map(|loose| Warning {
+            property: loose.path.clone(),
+            message: loose.message(),
+        })
+        .collect();
     match config.source() {
         Source::Compose(_) => warnings.push(Warning {
             property: "dockerComposeFile".to_owned(),
@@ -335,6 +345,10 @@ fn resolve(
         }),
         Source::Image(_) | Source::Dockerfile { .. } => {}
     }
+    let raw = match raw.to_json() {
+        serde_json::Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    };
     Ok(ResolvedConfig {
         config_file: config_file.to_owned(),
         local_folder: local_folder.to_owned(),
@@ -343,6 +357,7 @@ fn resolve(
         config,
         dockerfile_build,
         warnings,
+        raw,
     })
 }
 
@@ -531,6 +546,55 @@ mod tests {
         );
         assert!(resolved.warnings.is_empty());
         assert!(resolved.ensure_supported().is_ok());
+    }
+
+    #[test]
+    fn numbers_and_booleans_in_string_maps_are_read_as_text_with_a_warning() {
+        let (_dir, resolved) = load_one(
+            r#"{"build": {"dockerfile": "Dockerfile", "args": {"USER_UID": 1000, "X": true}},
+                "containerEnv": {"N": 8}, "remoteEnv": {"D": false, "U": null}}"#,
+        );
+        let config = &resolved.config;
+        let args = &config.build.as_ref().unwrap().args;
+        assert_eq!(args["USER_UID"], "1000");
+        assert_eq!(args["X"], "true");
+        assert_eq!(config.container_env["N"], "8");
+        assert_eq!(config.remote_env["D"].as_deref(), Some("false"));
+        assert_eq!(config.remote_env["U"], None);
+        let properties: Vec<&str> = resolved
+            .warnings
+            .iter()
+            .map(|w| w.property.as_str())
+            .collect();
+        assert_eq!(
+            properties,
+            [
+                "build.args.USER_UID",
+                "build.args.X",
+                "containerEnv.N",
+                "remoteEnv.D"
+            ]
+        );
+        assert!(
+            resolved.warnings[0]
+                .message
+                .contains("is a number (1000); read as \"1000\""),
+            "{}",
+            resolved.warnings[0].message
+        );
+    }
+
+    #[test]
+    fn an_object_where_a_string_belongs_is_still_an_error() {
+        let dir = project(&[(
+            ".devcontainer/devcontainer.json",
+            r#"{"image": "x", "containerEnv": {"A": {"b": 1}}}"#,
+        )]);
+        let err = load(dir.path(), &options()).unwrap_err().to_string();
+        assert!(
+            err.contains("`containerEnv.A` must be a string, but is an object"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -1,5 +1,21 @@
 //! The Docker Engine as Berth sees it: one connection (honouring `DOCKER_HOST`) whose
-//! errors are sorted into what a user can act on ("not running", "permission denied").
+//! errors are sorted into what a user can act on ("not running", "permission denied"),
+//! and one module per operation on it. bollard's types stay inside this module: callers
+//! see Berth's own types, progress events and errors.
+
+pub mod build;
+pub mod container;
+pub mod context;
+pub mod dockerignore;
+pub mod events;
+pub mod exec;
+pub mod hint;
+pub mod image;
+pub mod progress;
+pub mod volume;
+
+pub use build::{build, BuildError, BuildFailure, BuildPlan, Builder, BuilderKind, Built};
+pub use progress::{Cancel, Event, Outcome, Phase, Progress};
 
 use std::error::Error as StdError;
 use std::io;
@@ -9,6 +25,13 @@ use bollard::Docker;
 
 /// How long a single "is the engine there?" request may take before Berth gives up.
 pub const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long an ordinary request (create, start, remove, inspect) may take to answer.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+/// How long a long operation (a build, a command in a container) may run; its callers
+/// cancel it sooner.
+const LONG_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+/// The oldest API version with BuildKit builds over a session.
+const BUILDKIT_API: (u32, u32) = (1, 39);
 
 /// Where Berth looks for the engine when `DOCKER_HOST` is not set.
 #[cfg(unix)]
@@ -30,6 +53,12 @@ pub enum EngineError {
     #[error("permission denied opening the Docker engine socket '{endpoint}'")]
     PermissionDenied {
         /// The endpoint Berth tried.
+        endpoint: String,
+    },
+    /// The engine went away in the middle of a request (it was stopped or crashed).
+    #[error("the Docker engine at '{endpoint}' stopped answering in the middle of a request")]
+    Stopped {
+        /// The endpoint Berth used.
         endpoint: String,
     },
     /// The endpoint accepted the connection but did not answer in time.
@@ -64,6 +93,7 @@ impl EngineError {
     pub fn endpoint(&self) -> &str {
         match self {
             Self::NotRunning { endpoint }
+            | Self::Stopped { endpoint }
             | Self::PermissionDenied { endpoint }
             | Self::Timeout { endpoint, .. }
             | Self::BadEndpoint { endpoint }
@@ -72,7 +102,11 @@ impl EngineError {
     }
 
     /// Sort a bollard error from `action` into the variant the user can act on.
-    fn classify(endpoint: &str, action: &'static str, err: bollard::errors::Error) -> Self {
+    pub(crate) fn classify(
+        endpoint: &str,
+        action: &'static str,
+        err: bollard::errors::Error,
+    ) -> Self {
         let endpoint = endpoint.to_owned();
         match &err {
             bollard::errors::Error::SocketNotFoundError(_) => return Self::NotRunning { endpoint },
@@ -95,6 +129,10 @@ impl EngineError {
                         return Self::NotRunning { endpoint }
                     }
                     io::ErrorKind::PermissionDenied => return Self::PermissionDenied { endpoint },
+                    io::ErrorKind::ConnectionReset
+                    | io::ErrorKind::ConnectionAborted
+                    | io::ErrorKind::BrokenPipe
+                    | io::ErrorKind::UnexpectedEof => return Self::Stopped { endpoint },
                     io::ErrorKind::TimedOut => {
                         return Self::Timeout {
                             endpoint,
@@ -102,6 +140,11 @@ impl EngineError {
                         }
                     }
                     _ => {}
+                }
+            }
+            if let Some(hyper_err) = current.downcast_ref::<hyper::Error>() {
+                if hyper_err.is_incomplete_message() || hyper_err.is_canceled() {
+                    return Self::Stopped { endpoint };
                 }
             }
             cause = current.source();
@@ -155,7 +198,7 @@ impl Engine {
     pub async fn connect_to(endpoint: &str) -> Result<Self, EngineError> {
         let docker = Docker::connect_with_host(endpoint)
             .map_err(|err| EngineError::classify(endpoint, "accept a connection", err))?
-            .with_timeout(PROBE_TIMEOUT);
+            .with_timeout(REQUEST_TIMEOUT);
         let docker = tokio::time::timeout(PROBE_TIMEOUT, docker.negotiate_version())
             .await
             .map_err(|_| EngineError::Timeout {
@@ -178,6 +221,29 @@ impl Engine {
     /// The underlying bollard client, for the engine modules of this crate.
     pub(crate) fn docker(&self) -> &Docker {
         &self.docker
+    }
+
+    /// A client for requests that stream for as long as the operation runs (builds,
+    /// commands); they end through cancellation, not a timeout.
+    pub(crate) fn long_running(&self) -> Docker {
+        self.docker.clone().with_timeout(LONG_TIMEOUT)
+    }
+
+    /// BuildKit when the engine offers it (Linux engines with API 1.39 or newer), the
+    /// classic builder otherwise.
+    ///
+    /// # Errors
+    ///
+    /// The engine does not answer.
+    pub async fn preferred_builder(&self) -> Result<BuilderKind, EngineError> {
+        let version = self.version().await?;
+        let api = parse_api(&version.api_version);
+        let linux = version.platform.starts_with("linux/");
+        Ok(if linux && api.is_some_and(|api| api >= BUILDKIT_API) {
+            BuilderKind::BuildKit
+        } else {
+            BuilderKind::Classic
+        })
     }
 
     /// Ask the engine for its version.
@@ -204,9 +270,22 @@ impl Engine {
     }
 }
 
+/// `1.41` → (1, 41).
+fn parse_api(text: &str) -> Option<(u32, u32)> {
+    let (major, minor) = text.split_once('.')?;
+    Some((major.parse().ok()?, minor.parse().ok()?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn api_versions_compare_as_numbers() {
+        assert!(parse_api("1.41") >= Some(BUILDKIT_API));
+        assert!(parse_api("1.9") < Some(BUILDKIT_API));
+        assert_eq!(parse_api("unknown"), None);
+    }
 
     #[tokio::test]
     async fn a_missing_socket_reads_as_not_running() {

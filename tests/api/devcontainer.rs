@@ -177,6 +177,24 @@ fn with_id(value: &Value, id: &str) -> Value {
     }
 }
 
+/// An object of values as the reference CLI passes them to Docker: numbers and booleans
+/// as their text (`--build-arg USER_UID=1000`), `null` kept (it unsets a `remoteEnv`).
+fn as_passed(object: &Value) -> Value {
+    let map = object.as_object().cloned().unwrap_or_default();
+    Value::Object(
+        map.into_iter()
+            .map(|(key, value)| {
+                let passed = match value {
+                    Value::Number(n) => Value::String(n.to_string()),
+                    Value::Bool(b) => Value::String(b.to_string()),
+                    other => other,
+                };
+                (key, passed)
+            })
+            .collect(),
+    )
+}
+
 /// What a property of the reference CLI's configuration is, `null` when absent.
 fn prop<'a>(value: &'a Value, key: &str) -> &'a Value {
     value.get(key).unwrap_or(&Value::Null)
@@ -217,7 +235,7 @@ fn assert_agree(name: &str, reference: &Value, berth: &Value) {
             "{}",
             context("build context")
         );
-        let args = build.get("args").cloned().unwrap_or_else(|| json!({}));
+        let args = as_passed(&build.get("args").cloned().unwrap_or_else(|| json!({})));
         assert_eq!(args, ours_build["args"], "{}", context("build args"));
         assert_eq!(
             prop(build, "target"),
@@ -283,10 +301,12 @@ fn assert_agree(name: &str, reference: &Value, berth: &Value) {
         let theirs = cli.get(key).cloned().unwrap_or_else(|| json!([]));
         assert_eq!(theirs, ours[key], "{}", context(key));
     }
-    for key in ["containerEnv", "remoteEnv", "features"] {
-        let theirs = cli.get(key).cloned().unwrap_or_else(|| json!({}));
+    for key in ["containerEnv", "remoteEnv"] {
+        let theirs = as_passed(&cli.get(key).cloned().unwrap_or_else(|| json!({})));
         assert_eq!(theirs, ours[key], "{}", context(key));
     }
+    let features = cli.get("features").cloned().unwrap_or_else(|| json!({}));
+    assert_eq!(features, ours["features"], "{}", context("features"));
     assert_eq!(
         prop(cli, "workspaceFolder"),
         &ours["workspaceFolder"],
@@ -534,10 +554,10 @@ fn broken_cases() -> Vec<Broken> {
             name: "wrong-type",
             line: 5,
             column: 15,
-            message: "`build.args.CUDA` must be a string, but is a number (12.1)",
+            message: "`build.args.CUDA` must be a string, but is an array",
             reference_reads: Some((
                 "build",
-                json!({"dockerfile": "Dockerfile", "args": {"CUDA": 12.1, "PYTHON": "3.11"}}),
+                json!({"dockerfile": "Dockerfile", "args": {"CUDA": ["12.1"], "PYTHON": "3.11"}}),
             )),
         },
         Broken {

@@ -34,11 +34,15 @@ async fn a_dropped_scope_removes_its_containers_volumes_networks_and_images() {
         .await
         .unwrap_or_else(|err| panic!("failed to start the sleeping container: {err}"));
     let built = format!("{}:latest", scope.unique_name("image"));
-    let context = images::build_context(&format!("FROM {busybox}\nRUN echo built > /built\n"), &[])
-        .unwrap_or_else(|err| panic!("failed to pack a build context: {err}"));
-    images::build_image(&docker, context, &built, &scope.labels())
-        .await
-        .unwrap_or_else(|err| panic!("{err}"));
+    let folder =
+        images::BuildFolder::new(&format!("FROM {busybox}\nRUN echo built > /built\n"), &[])
+            .unwrap_or_else(|err| panic!("{err}"));
+    images::build_image(
+        &folder.plan(&built, &scope.labels()),
+        images::Echo::Captured,
+    )
+    .await
+    .unwrap_or_else(|err| panic!("{err}"));
     let tagged = format!("{}:tagged", scope.unique_name("tag"));
     let (repo, tag) = tagged.split_once(':').unwrap_or_default();
     docker

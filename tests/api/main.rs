@@ -5,6 +5,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod build;
 mod devcontainer;
 mod doctor;
 mod harness;

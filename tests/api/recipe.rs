@@ -6,16 +6,15 @@
 //! as the non-root user, and skips pip when run again; plain `docker build` builds the same
 //! files. The `berth` binary is driven for what the CLI promises: files, diffs, backups.
 
-mod wheelhouse;
+pub(crate) mod wheelhouse;
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Instant;
 
+use berth::engine::BuildPlan;
 use berth::recipe::{self, Choices, Framework, PipOptions, Recipe, TargetChoice};
-use bollard::query_parameters::{BuildImageOptionsBuilder, BuilderVersion};
-use futures_util::StreamExt;
 use serde_json::Value;
 
 use crate::support::containers::{self, Finished};
@@ -80,19 +79,8 @@ impl Project {
     }
 }
 
-/// The project folder as a tar build context.
-fn context(dir: &Path) -> Vec<u8> {
-    let mut builder = tar::Builder::new(Vec::new());
-    builder.follow_symlinks(false);
-    builder
-        .append_dir_all(".", dir)
-        .and_then(|()| builder.into_inner())
-        .unwrap_or_else(|err| panic!("failed to pack {}: {err}", dir.display()))
-}
-
-/// Build the project's `stage` with `BASE_IMAGE` set to `base`, through the Engine API's
-/// classic builder, tagged `tag` and labelled with the scope. Any error item in the
-/// stream fails the build, with the last lines of output.
+/// Build the project's `stage` with `BASE_IMAGE` set to `base`, through the core's
+/// `engine::build` (BuildKit on this engine), tagged `tag` and labelled with the scope.
 async fn build(
     scope: &TestScope,
     dir: &Path,
@@ -100,44 +88,19 @@ async fn build(
     base: &str,
     tag: &str,
 ) -> Result<(), String> {
-    let args = HashMap::from([("BASE_IMAGE".to_owned(), base.to_owned())]);
-    let options = BuildImageOptionsBuilder::new()
-        .dockerfile(".devcontainer/Dockerfile")
-        .target(stage)
-        .buildargs(&args)
-        .t(tag)
-        .labels(&scope.labels())
-        .rm(true)
-        .forcerm(true)
-        // Hermetic: everything comes from the base image and the wheelhouse.
-        .networkmode("none")
-        .version(BuilderVersion::BuilderV1)
-        .build();
     scope.track_image(tag);
-    let mut stream =
-        scope
-            .docker()
-            .build_image(options, None, Some(bollard::body_full(context(dir).into())));
-    let mut log: Vec<String> = Vec::new();
-    let tail = |log: &[String]| log[log.len().saturating_sub(25)..].join("\n  ");
-    while let Some(item) = stream.next().await {
-        match item {
-            Ok(info) => {
-                if let Some(error) = info.error_detail.and_then(|d| d.message) {
-                    return Err(format!("failed to build {tag}: {error}\n  {}", tail(&log)));
-                }
-                for line in info.stream.iter().chain(info.status.iter()) {
-                    let line = line.trim_end();
-                    if !line.is_empty() {
-                        eprintln!("build {tag}: {line}");
-                        log.push(line.to_owned());
-                    }
-                }
-            }
-            Err(err) => return Err(format!("failed to build {tag}: {err}\n  {}", tail(&log))),
-        }
-    }
-    Ok(())
+    let plan = BuildPlan {
+        context: dir.to_owned(),
+        dockerfile: dir.join(".devcontainer/Dockerfile"),
+        tag: tag.to_owned(),
+        args: BTreeMap::from([("BASE_IMAGE".to_owned(), base.to_owned())]),
+        target: Some(stage.to_owned()),
+        labels: scope.labels().into_iter().collect(),
+        // Hermetic: everything comes from the base image and the wheelhouse.
+        network: Some("none".to_owned()),
+        ..BuildPlan::default()
+    };
+    images::build_image(&plan, images::Echo::Captured).await
 }
 
 /// Run `cmd` in a new container of `image` as the image's user, without a network, with

@@ -47,6 +47,22 @@ pub async fn connect() -> Docker {
     }
 }
 
+/// Berth's own connection to the same engine, for the core's functions.
+///
+/// # Panics
+///
+/// When no engine answers, with a message saying how to get one.
+pub async fn berth_engine() -> berth::engine::Engine {
+    match berth::engine::Engine::connect().await {
+        Ok(engine) => engine,
+        Err(err) => panic!(
+            "no Docker engine at {}: run `cargo xtask test`, which starts dockerd (or start one \
+             yourself and point DOCKER_HOST at it); cause: {err}",
+            endpoint()
+        ),
+    }
+}
+
 /// True when `err` is the engine saying "no such object" (HTTP 404).
 pub fn is_not_found(err: &bollard::errors::Error) -> bool {
     matches!(

@@ -15,10 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use bollard::query_parameters::{
-    BuildImageOptionsBuilder, BuilderVersion, CreateImageOptionsBuilder, ListImagesOptionsBuilder,
-    RemoveImageOptionsBuilder,
-};
+use berth::engine::{BuildPlan, Cancel, Event, Outcome, Progress};
+use bollard::query_parameters::{CreateImageOptionsBuilder, ListImagesOptionsBuilder};
 use bollard::Docker;
 use futures_util::StreamExt;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
@@ -144,7 +142,7 @@ async fn make(docker: &Docker, base: Base) -> Result<String, String> {
     let started = Instant::now();
     match base {
         Base::BookwormPython => build_bookworm_python(docker, base).await?,
-        Base::Busybox => build_busybox(docker, base).await?,
+        Base::Busybox => build_busybox(base).await?,
     }
     if !is_current(docker, base).await? {
         return Err(format!(
@@ -207,8 +205,7 @@ async fn remove_outdated(docker: &Docker, base: Base) {
         if image.labels.get(VERSION_LABEL).map(String::as_str) == Some(HARNESS_VERSION) {
             continue;
         }
-        let options = RemoveImageOptionsBuilder::new().force(true).build();
-        match docker.remove_image(&image.id, Some(options), None).await {
+        match berth::engine::image::remove(&engine::berth_engine().await, &image.id, true).await {
             Ok(_) => progress(format!(
                 "removed outdated base image {} {:?}",
                 image.id, image.repo_tags
@@ -224,8 +221,8 @@ async fn remove_outdated(docker: &Docker, base: Base) {
 // ---------------------------------------------------------------------------------------
 // busybox
 
-/// Build `FROM scratch` + the host's static busybox through the Engine API.
-async fn build_busybox(docker: &Docker, base: Base) -> Result<(), String> {
+/// Build `FROM scratch` + the host's static busybox with Berth's own `engine::build`.
+async fn build_busybox(base: Base) -> Result<(), String> {
     let binary = std::fs::read(BUSYBOX).map_err(|err| {
         format!("failed to read {BUSYBOX} (install Debian's busybox-static): {err}")
     })?;
@@ -239,101 +236,97 @@ ENV PATH={PATH}
 CMD ["/bin/sh"]
 "#
     );
-    let context = build_context(&dockerfile, &[("busybox", &binary, 0o755)])
-        .map_err(|err| format!("failed to pack the build context: {err}"))?;
-    build(
-        docker,
-        context,
-        &base.reference(),
-        &base.labels(),
-        Echo::Live,
-    )
-    .await
+    let folder = BuildFolder::new(&dockerfile, &[("busybox", &binary, 0o755)])?;
+    build_image(&folder.plan(&base.reference(), &base.labels()), Echo::Live).await
 }
 
-/// A tar build context holding `Dockerfile` and `files` (name, contents, mode).
-pub fn build_context(dockerfile: &str, files: &[(&str, &[u8], u32)]) -> std::io::Result<Vec<u8>> {
-    let mut builder = tar::Builder::new(Vec::new());
-    let entries = std::iter::once(("Dockerfile", dockerfile.as_bytes(), 0o644)).chain(
-        files
-            .iter()
-            .map(|&(name, contents, mode)| (name, contents, mode)),
-    );
-    for (name, contents, mode) in entries {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(contents.len() as u64);
-        header.set_mode(mode);
-        header.set_mtime(0);
-        header.set_cksum();
-        builder.append_data(&mut header, name, contents)?;
+/// A temporary build context: a folder holding a `Dockerfile` and some files.
+pub struct BuildFolder {
+    dir: tempfile::TempDir,
+}
+
+impl BuildFolder {
+    /// A folder with `dockerfile` and `files` (name, contents, mode).
+    ///
+    /// # Errors
+    ///
+    /// The folder or a file cannot be written.
+    pub fn new(dockerfile: &str, files: &[(&str, &[u8], u32)]) -> Result<Self, String> {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().map_err(|err| format!("no temp dir: {err}"))?;
+        let entries = std::iter::once(("Dockerfile", dockerfile.as_bytes(), 0o644))
+            .chain(files.iter().copied());
+        for (name, contents, mode) in entries {
+            let path = dir.path().join(name);
+            std::fs::write(&path, contents)
+                .and_then(|()| {
+                    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))
+                })
+                .map_err(|err| format!("failed to write {}: {err}", path.display()))?;
+        }
+        Ok(Self { dir })
     }
-    builder.into_inner()
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A plan building this folder's Dockerfile as `tag` with `labels`.
+    pub fn plan(&self, tag: &str, labels: &HashMap<String, String>) -> BuildPlan {
+        BuildPlan {
+            context: self.path().to_owned(),
+            dockerfile: self.path().join("Dockerfile"),
+            tag: tag.to_owned(),
+            labels: labels.clone().into_iter().collect(),
+            ..BuildPlan::default()
+        }
+    }
 }
 
-/// Build the tar `context` with the classic builder, tag it `tag` and label it `labels`
-/// (a test's images: pass its scope's labels). Each step's output goes to the test's
-/// captured output; an error anywhere in the stream fails the build.
-pub async fn build_image(
-    docker: &Docker,
-    context: Vec<u8>,
-    tag: &str,
-    labels: &HashMap<String, String>,
-) -> Result<(), String> {
-    build(docker, context, tag, labels, Echo::Captured).await
+/// Build `plan` with Berth's `engine::build` (the code under test is the harness's
+/// builder too). Each line goes to the CI log ([`Echo::Live`]) or to the test's
+/// captured output; a failure comes back with its step and last lines.
+///
+/// # Errors
+///
+/// The build failed or was refused.
+pub async fn build_image(plan: &BuildPlan, echo: Echo) -> Result<(), String> {
+    let engine = engine::berth_engine().await;
+    let printer = Printer {
+        tag: plan.tag.clone(),
+        echo,
+    };
+    match berth::engine::build(&engine, plan, &printer, &Cancel::new()).await {
+        Ok(Outcome::Done(_)) => Ok(()),
+        Ok(Outcome::Cancelled) => Err(format!("the build of '{}' was cancelled", plan.tag)),
+        Err(err) => Err(berth::error_chain(&err)),
+    }
 }
 
 /// Where build output goes.
 #[derive(Debug, Clone, Copy)]
-enum Echo {
+pub enum Echo {
     /// Straight to stderr, for the CI log: base images, built once.
     Live,
     /// To the test's captured output, shown when the test fails.
     Captured,
 }
 
-async fn build(
-    docker: &Docker,
-    context: Vec<u8>,
-    tag: &str,
-    labels: &HashMap<String, String>,
+/// Prints a build's progress for the test log.
+struct Printer {
+    tag: String,
     echo: Echo,
-) -> Result<(), String> {
-    let options = BuildImageOptionsBuilder::new()
-        .dockerfile("Dockerfile")
-        .t(tag)
-        .labels(labels)
-        .rm(true)
-        .forcerm(true)
-        // The classic builder needs no BuildKit session; a body is always sent.
-        .version(BuilderVersion::BuilderV1)
-        .build();
-    let mut stream = docker.build_image(options, None, Some(bollard::body_full(context.into())));
-    let mut log = Vec::new();
-    while let Some(item) = stream.next().await {
-        match item {
-            Ok(info) => {
-                if let Some(error) = info.error_detail.and_then(|d| d.message) {
-                    return Err(failed_build(tag, &error, &log));
-                }
-                let lines = info.stream.iter().chain(info.status.iter());
-                for line in lines.map(|l| l.trim_end()).filter(|l| !l.is_empty()) {
-                    match echo {
-                        Echo::Live => progress(format!("build {tag}: {line}")),
-                        Echo::Captured => eprintln!("build {tag}: {line}"),
-                    }
-                    log.push(line.to_owned());
-                }
-            }
-            Err(err) => return Err(failed_build(tag, &err.to_string(), &log)),
-        }
-    }
-    Ok(())
 }
 
-/// The build error with the last lines of the build's output.
-fn failed_build(tag: &str, error: &str, log: &[String]) -> String {
-    let tail = log[log.len().saturating_sub(20)..].join("\n  ");
-    format!("failed to build image '{tag}': {error}\n  last output:\n  {tail}")
+impl Progress for Printer {
+    fn event(&self, event: Event) {
+        let line = format!("build {}: {}", self.tag, event.message());
+        match self.echo {
+            Echo::Live => progress(line),
+            Echo::Captured => eprintln!("{line}"),
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ use bollard::models::{ContainerCreateBody, HostConfig, NetworkCreateRequest, Vol
 use bollard::query_parameters::{
     CreateContainerOptions, ListContainersOptionsBuilder, ListImagesOptionsBuilder,
     ListNetworksOptionsBuilder, ListVolumesOptionsBuilder, RemoveContainerOptionsBuilder,
-    RemoveImageOptionsBuilder, RemoveVolumeOptions,
+    RemoveVolumeOptions,
 };
 use bollard::Docker;
 use tokio::sync::OnceCell;
@@ -76,6 +76,11 @@ impl TestScope {
     /// The engine connection of this scope.
     pub fn docker(&self) -> &Docker {
         &self.docker
+    }
+
+    /// Berth's own connection to the engine, for calling the core.
+    pub async fn engine(&self) -> berth::engine::Engine {
+        engine::berth_engine().await
     }
 
     /// This scope's id: the value of its `dev.berth.test` label.
@@ -250,9 +255,14 @@ pub async fn leftovers(docker: &Docker, id: &str) -> Leftovers {
         ))
         .await
         .unwrap_or_else(|err| context("networks", err));
+    // Intermediate images too: a classic build's later steps (each `--label` is one)
+    // inherit the scope's label, and they are hidden from a plain listing.
     let images = docker
         .list_images(Some(
-            ListImagesOptionsBuilder::new().filters(&filter).build(),
+            ListImagesOptionsBuilder::new()
+                .all(true)
+                .filters(&filter)
+                .build(),
         ))
         .await
         .unwrap_or_else(|err| context("images", err));
@@ -348,18 +358,18 @@ pub async fn sweep_stale(docker: &Docker, max_age: Duration) -> Result<usize, St
     let images = docker
         .list_images(Some(
             ListImagesOptionsBuilder::new()
+                .all(true)
                 .filters(&any_test_object)
                 .build(),
         ))
         .await
         .map_err(|err| format!("failed to list test images: {err}"))?;
-    for image in images.iter().filter(|i| is_stale(Some(&i.labels))) {
-        tally(
-            remove_image(docker, &image.id).await,
-            &mut removed,
-            &mut errors,
-        );
-    }
+    let stale = images
+        .into_iter()
+        .filter(|i| is_stale(Some(&i.labels)))
+        .map(|i| i.id)
+        .collect();
+    remove_images(docker, stale, &mut removed, &mut errors).await;
 
     if errors.is_empty() {
         Ok(removed)
@@ -399,9 +409,11 @@ async fn remove_scope_objects(
             &mut errors,
         );
     }
-    for image in found.images.iter().chain(extra_images) {
+    for image in extra_images {
         tally(remove_image(docker, image).await, &mut removed, &mut errors);
     }
+    let images = leftovers(docker, id).await.images;
+    remove_images(docker, images, &mut removed, &mut errors).await;
     let left = leftovers(docker, id).await;
     if !left.is_empty() {
         errors.push(format!("still there after cleanup: {left:?}"));
@@ -410,6 +422,36 @@ async fn remove_scope_objects(
         Ok(())
     } else {
         Err(errors.join("; "))
+    }
+}
+
+/// Remove the images `ids`, children before parents: an image with a child cannot go
+/// (409) until the child is gone, so each pass retries what failed while the last pass
+/// removed something. Test images carry a scope's label, so no other scope's build uses
+/// them as cache.
+async fn remove_images(
+    docker: &Docker,
+    mut ids: Vec<String>,
+    removed: &mut usize,
+    errors: &mut Vec<String>,
+) {
+    while !ids.is_empty() {
+        let mut failed = Vec::new();
+        let mut progress = false;
+        for id in ids {
+            match remove_image(docker, &id).await {
+                Ok(gone) => {
+                    progress = true;
+                    *removed += usize::from(gone);
+                }
+                Err(err) => failed.push((id, err)),
+            }
+        }
+        if !progress {
+            errors.extend(failed.into_iter().map(|(_, err)| err));
+            return;
+        }
+        ids = failed.into_iter().map(|(id, _)| id).collect();
     }
 }
 
@@ -453,15 +495,21 @@ async fn remove_network(docker: &Docker, name: &str) -> Result<bool, String> {
 }
 
 /// Force-remove an image reference or id; `Ok(false)` when already gone.
-async fn remove_image(docker: &Docker, reference: &str) -> Result<bool, String> {
-    let options = RemoveImageOptionsBuilder::new().force(true).build();
-    gone_is_fine(
-        docker
-            .remove_image(reference, Some(options), None)
-            .await
-            .map(drop),
-        &format!("image '{reference}'"),
-    )
+///
+/// Through the core's `image::remove`, which never prunes untagged parents: with the
+/// classic builder those are the build cache shared by every test whose Dockerfile has
+/// the same first steps, and pruning them while another test's build commits a step on
+/// top of one failed that build ("failed to set parent …: unknown parent image ID").
+async fn remove_image(_docker: &Docker, reference: &str) -> Result<bool, String> {
+    let engine = engine::berth_engine().await;
+    berth::engine::image::remove(&engine, reference, true)
+        .await
+        .map_err(|err| {
+            format!(
+                "failed to remove test image '{reference}': {}",
+                berth::error_chain(&err)
+            )
+        })
 }
 
 /// `Ok(true)` when removed, `Ok(false)` when it was already gone, else what failed.
