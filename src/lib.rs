@@ -3,6 +3,7 @@
 
 pub mod devcontainer;
 pub mod engine;
+pub mod environment;
 pub mod host;
 pub mod json;
 pub mod logging;

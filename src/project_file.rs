@@ -50,6 +50,42 @@ pub fn back_up(path: &Path, original: &[u8], stamp: &str) -> std::io::Result<Pat
     unreachable!("the attempts never run out")
 }
 
+/// A unified diff of `path` from `old` to `new`, or a note when the old file is not text.
+pub fn unified_diff(path: &Path, old: &[u8], new: &str) -> String {
+    let shown = path.to_string_lossy().replace('\\', "/");
+    match std::str::from_utf8(old) {
+        Ok(old) => {
+            let diff = similar::TextDiff::from_lines(old, new);
+            let mut unified = diff.unified_diff();
+            unified
+                .context_radius(3)
+                .header(&format!("a/{shown}"), &format!("b/{shown}"));
+            unified.to_string()
+        }
+        Err(_) => format!("Binary file {shown} differs (the existing file is not UTF-8 text)\n"),
+    }
+}
+
+/// Replace `path` with `contents`: the old bytes kept as a timestamped backup first, then
+/// an atomic write. Returns the backup's path (`None` for a new file).
+///
+/// # Errors
+///
+/// The backup or the write failed; the original is then untouched.
+pub fn replace_with_backup(path: &Path, contents: &[u8]) -> std::io::Result<Option<PathBuf>> {
+    let backup = match std::fs::read(path) {
+        Ok(old) => Some(back_up(
+            path,
+            &old,
+            &backup_stamp(chrono::Local::now().naive_local()),
+        )?),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
+        Err(err) => return Err(err),
+    };
+    stage(path, contents, FileMode::Keep)?.commit()?;
+    Ok(backup)
+}
+
 /// New contents written to a temporary file beside their target, flushed to disk; nothing
 /// has replaced the target yet. [`Staged::commit`] renames it into place; dropping it
 /// instead removes the temporary file.

@@ -615,7 +615,11 @@ impl BuildKitReader {
             Some(BuildInfoAux::BuildKit(status)) => status,
             Some(BuildInfoAux::Default(image)) => return image.id,
             None => {
-                if let Some(text) = info.stream.filter(|s| !s.trim().is_empty()) {
+                // BuildKit's own notes ("Successfully tagged …") are not step output.
+                if let Some(text) = info.stream.filter(|s| {
+                    let s = s.trim();
+                    !s.is_empty() && !s.starts_with("Successfully ")
+                }) {
                     progress.event(Event::Output {
                         line: text.trim_end().to_owned(),
                     });

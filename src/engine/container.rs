@@ -241,11 +241,18 @@ impl ContainerInfo {
     }
 }
 
-/// A filter for containers, volumes or images: every `key=value` must be a label.
+/// A filter for containers, volumes or images: every `key=value` must be a label; an
+/// empty value matches any value of that key.
 pub fn label_filter(labels: &BTreeMap<String, String>) -> HashMap<String, Vec<String>> {
     let values = labels
         .iter()
-        .map(|(key, value)| format!("{key}={value}"))
+        .map(|(key, value)| {
+            if value.is_empty() {
+                key.clone()
+            } else {
+                format!("{key}={value}")
+            }
+        })
         .collect();
     HashMap::from([("label".to_owned(), values)])
 }
@@ -452,20 +459,47 @@ pub async fn list(
         .map_err(|err| EngineError::classify(engine.endpoint(), "list containers", err))?;
     Ok(found
         .into_iter()
-        .map(|c| ContainerSummary {
-            id: c.id.unwrap_or_default(),
-            name: c
-                .names
-                .and_then(|names| names.into_iter().next())
-                .unwrap_or_default()
-                .trim_start_matches('/')
-                .to_owned(),
-            image_id: c.image_id.unwrap_or_default(),
-            state: ContainerState::from_text(&c.state.map(|s| s.to_string()).unwrap_or_default()),
-            labels: c.labels.unwrap_or_default().into_iter().collect(),
-        })
+        .map(summary)
         .filter(|c| c.state != ContainerState::Removing)
         .collect())
+}
+
+/// A listing's entry as Berth's type.
+fn summary(c: bollard::models::ContainerSummary) -> ContainerSummary {
+    ContainerSummary {
+        id: c.id.unwrap_or_default(),
+        name: c
+            .names
+            .and_then(|names| names.into_iter().next())
+            .unwrap_or_default()
+            .trim_start_matches('/')
+            .to_owned(),
+        image_id: c.image_id.unwrap_or_default(),
+        state: ContainerState::from_text(&c.state.map(|s| s.to_string()).unwrap_or_default()),
+        labels: c.labels.unwrap_or_default().into_iter().collect(),
+    }
+}
+
+/// Every container (running or not) that mounts the volume `name`.
+///
+/// # Errors
+///
+/// The engine does not answer.
+pub async fn using_volume(
+    engine: &Engine,
+    name: &str,
+) -> Result<Vec<ContainerSummary>, EngineError> {
+    let filters = HashMap::from([("volume".to_owned(), vec![name.to_owned()])]);
+    let options = ListContainersOptionsBuilder::new()
+        .all(true)
+        .filters(&filters)
+        .build();
+    let found = engine
+        .docker()
+        .list_containers(Some(options))
+        .await
+        .map_err(|err| EngineError::classify(engine.endpoint(), "list containers", err))?;
+    Ok(found.into_iter().map(summary).collect())
 }
 
 /// The container `id` in detail; `None` when it does not exist.

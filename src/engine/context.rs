@@ -83,10 +83,7 @@ impl Context {
         }
         let (mut ignore, ignore_file) = super::dockerignore::for_build(root, dockerfile)
             .map_err(|(path, message)| ContextError::Ignore { path, message })?;
-        let inside = dockerfile
-            .strip_prefix(root)
-            .ok()
-            .map(slash_path);
+        let inside = dockerfile.strip_prefix(root).ok().map(slash_path);
         let mut forced = Vec::new();
         for always in inside.iter().map(String::as_str).chain([".dockerignore"]) {
             if ignore.is_excluded(always) {

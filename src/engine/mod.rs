@@ -229,6 +229,23 @@ impl Engine {
         self.docker.clone().with_timeout(LONG_TIMEOUT)
     }
 
+    /// Whether the engine has the NVIDIA container runtime registered (so a container can
+    /// be given GPUs), as `docker info` lists it.
+    ///
+    /// # Errors
+    ///
+    /// The engine does not answer.
+    pub async fn has_nvidia_runtime(&self) -> Result<bool, EngineError> {
+        let info = self
+            .docker
+            .info()
+            .await
+            .map_err(|err| EngineError::classify(&self.endpoint, "describe itself", err))?;
+        Ok(info
+            .runtimes
+            .is_some_and(|runtimes| runtimes.contains_key("nvidia")))
+    }
+
     /// BuildKit when the engine offers it (Linux engines with API 1.39 or newer), the
     /// classic builder otherwise.
     ///

@@ -7,10 +7,12 @@ use ts_rs::TS;
 
 mod config;
 mod doctor;
+mod environment;
 mod recipe;
 
 pub use config::*;
 pub use doctor::*;
+pub use environment::*;
 pub use recipe::*;
 
 /// The error every IPC command and `--json` failure returns.

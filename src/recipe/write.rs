@@ -135,7 +135,7 @@ pub fn write(dir: &Path, files: &RenderedFiles, force: bool) -> Result<WriteRepo
                 if old == file.contents.as_bytes() {
                     (FileChange::Unchanged, None)
                 } else {
-                    let diff = unified_diff(&file.path, &old, &file.contents);
+                    let diff = crate::project_file::unified_diff(&file.path, &old, &file.contents);
                     (FileChange::Blocked, Some(diff))
                 }
             }
@@ -188,22 +188,6 @@ pub fn write(dir: &Path, files: &RenderedFiles, force: bool) -> Result<WriteRepo
         dir: dir.to_path_buf(),
         files: reports,
     })
-}
-
-/// A unified diff of `path` from `old` to `new`, or a note when the old file is not text.
-fn unified_diff(path: &Path, old: &[u8], new: &str) -> String {
-    let shown = path.to_string_lossy().replace('\\', "/");
-    match std::str::from_utf8(old) {
-        Ok(old) => {
-            let diff = similar::TextDiff::from_lines(old, new);
-            let mut unified = diff.unified_diff();
-            unified
-                .context_radius(3)
-                .header(&format!("a/{shown}"), &format!("b/{shown}"));
-            unified.to_string()
-        }
-        Err(_) => format!("Binary file {shown} differs (the existing file is not UTF-8 text)\n"),
-    }
 }
 
 /// Write `contents` over `target` atomically (0755 for scripts, 0644 for the rest).

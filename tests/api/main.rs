@@ -10,4 +10,8 @@ mod devcontainer;
 mod doctor;
 mod harness;
 mod images;
+mod keep;
+mod project;
 mod recipe;
+mod reference;
+mod up;

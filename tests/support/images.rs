@@ -53,6 +53,9 @@ pub enum Base {
     BookwormPython,
     /// `FROM scratch` + static busybox: a shell and coreutils in 2 MB.
     Busybox,
+    /// Bookworm-python with a non-root user `dev` (UID 1000, home `/home/dev`, its
+    /// `~/.local` made), as devcontainer images have one.
+    BookwormDev,
 }
 
 impl Base {
@@ -61,6 +64,7 @@ impl Base {
         match self {
             Self::BookwormPython => "bookworm-python",
             Self::Busybox => "busybox",
+            Self::BookwormDev => "bookworm-dev",
         }
     }
 
@@ -86,9 +90,11 @@ impl Base {
     fn made(self) -> &'static OnceCell<Result<String, String>> {
         static BOOKWORM_PYTHON: OnceCell<Result<String, String>> = OnceCell::const_new();
         static BUSYBOX: OnceCell<Result<String, String>> = OnceCell::const_new();
+        static BOOKWORM_DEV: OnceCell<Result<String, String>> = OnceCell::const_new();
         match self {
             Self::BookwormPython => &BOOKWORM_PYTHON,
             Self::Busybox => &BUSYBOX,
+            Self::BookwormDev => &BOOKWORM_DEV,
         }
     }
 }
@@ -143,6 +149,7 @@ async fn make(docker: &Docker, base: Base) -> Result<String, String> {
     match base {
         Base::BookwormPython => build_bookworm_python(docker, base).await?,
         Base::Busybox => build_busybox(base).await?,
+        Base::BookwormDev => build_bookworm_dev(docker, base).await?,
     }
     if !is_current(docker, base).await? {
         return Err(format!(
@@ -237,6 +244,18 @@ CMD ["/bin/sh"]
 "#
     );
     let folder = BuildFolder::new(&dockerfile, &[("busybox", &binary, 0o755)])?;
+    build_image(&folder.plan(&base.reference(), &base.labels()), Echo::Live).await
+}
+
+/// Bookworm-python plus the user `dev`, built with `engine::build`.
+async fn build_bookworm_dev(docker: &Docker, base: Base) -> Result<(), String> {
+    let python = Box::pin(ensure(docker, Base::BookwormPython)).await;
+    let dockerfile = format!(
+        "FROM {python}\n\
+         RUN useradd --create-home --uid 1000 --user-group --shell /bin/bash dev \\\n\
+         \x20&& mkdir -p /home/dev/.local && chown dev:dev /home/dev/.local\n"
+    );
+    let folder = BuildFolder::new(&dockerfile, &[])?;
     build_image(&folder.plan(&base.reference(), &base.labels()), Echo::Live).await
 }
 

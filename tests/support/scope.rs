@@ -3,6 +3,7 @@
 //! scope of each process removes what crashed runs left behind.
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -112,6 +113,16 @@ impl TestScope {
         format!("berth-test-{}-{what}", self.id)
     }
 
+    /// A folder for a project of this test, `<tmp>/berth-test-projects/<scope id>/<name>`
+    /// (created). Everything Berth makes for projects under it (labelled with their folder)
+    /// is removed with the scope, and the folders too.
+    pub fn project_dir(&self, name: &str) -> std::path::PathBuf {
+        let dir = projects_root().join(&self.id).join(name);
+        std::fs::create_dir_all(&dir)
+            .unwrap_or_else(|err| panic!("failed to create {}: {err}", dir.display()));
+        dir
+    }
+
     /// Remove the image `reference` with this scope too: for images the test tagged or
     /// built without the scope's labels. (Labelled images are found by their label.)
     pub fn track_image(&self, reference: impl Into<String>) {
@@ -184,7 +195,12 @@ impl Drop for TestScope {
                 runtime.block_on(async {
                     // A fresh connection: the test's one belongs to the test's runtime.
                     let docker = engine::connect().await;
-                    remove_scope_objects(&docker, &id, &images).await
+                    let projects = projects_root().join(&id);
+                    let berth =
+                        remove_berth_objects(&docker, |folder| folder.starts_with(&projects)).await;
+                    let _ = std::fs::remove_dir_all(&projects);
+                    let scope = remove_scope_objects(&docker, &id, &images).await;
+                    berth.and(scope)
                 })
             })
             .map_err(|err| format!("failed to start the cleanup thread: {err}"))
@@ -371,8 +387,122 @@ pub async fn sweep_stale(docker: &Docker, max_age: Duration) -> Result<usize, St
         .collect();
     remove_images(docker, stale, &mut removed, &mut errors).await;
 
+    let root = projects_root();
+    let stale_folder = |folder: &Path| {
+        folder
+            .strip_prefix(&root)
+            .ok()
+            .and_then(|rest| rest.components().next())
+            .and_then(|scope| scope_started(&scope.as_os_str().to_string_lossy()))
+            .and_then(|started| now.duration_since(started).ok())
+            .is_some_and(|age| age > max_age)
+    };
+    if let Err(err) = remove_berth_objects(docker, stale_folder).await {
+        errors.push(err);
+    }
+
     if errors.is_empty() {
         Ok(removed)
+    } else {
+        Err(errors.join("; "))
+    }
+}
+
+/// Where the tests' projects live; Berth labels what it makes with their folders.
+pub fn projects_root() -> std::path::PathBuf {
+    std::env::temp_dir().join("berth-test-projects")
+}
+
+/// Remove every object Berth made (containers, then images, then volumes) for a
+/// project whose folder `matches`.
+async fn remove_berth_objects(
+    docker: &Docker,
+    matches: impl Fn(&Path) -> bool,
+) -> Result<(), String> {
+    use berth::environment::{FOLDER_LABEL, LOCAL_FOLDER_LABEL, PROJECT_LABEL};
+    let berth_filter = HashMap::from([("label", vec![PROJECT_LABEL])]);
+    let ours = |labels: Option<&HashMap<String, String>>| {
+        labels
+            .and_then(|l| l.get(FOLDER_LABEL))
+            .is_some_and(|folder| matches(Path::new(folder)))
+    };
+    let mut removed = 0;
+    let mut errors = Vec::new();
+    let containers = docker
+        .list_containers(Some(
+            ListContainersOptionsBuilder::new()
+                .all(true)
+                .filters(&berth_filter)
+                .build(),
+        ))
+        .await
+        .map_err(|err| format!("failed to list Berth's containers: {err}"))?;
+    // The reference CLI's containers of the same projects (side-by-side tests) too.
+    let reference_filter = HashMap::from([("label", vec![LOCAL_FOLDER_LABEL])]);
+    let reference = docker
+        .list_containers(Some(
+            ListContainersOptionsBuilder::new()
+                .all(true)
+                .filters(&reference_filter)
+                .build(),
+        ))
+        .await
+        .map_err(|err| format!("failed to list the reference CLI's containers: {err}"))?;
+    let of_reference = |labels: Option<&HashMap<String, String>>| {
+        labels
+            .and_then(|l| l.get(LOCAL_FOLDER_LABEL))
+            .is_some_and(|folder| matches(Path::new(folder)))
+    };
+    for container in containers
+        .iter()
+        .filter(|c| ours(c.labels.as_ref()))
+        .chain(reference.iter().filter(|c| of_reference(c.labels.as_ref())))
+    {
+        if let Some(id) = container.id.as_deref() {
+            tally(
+                remove_container(docker, id).await,
+                &mut removed,
+                &mut errors,
+            );
+        }
+    }
+    let images = docker
+        .list_images(Some(
+            ListImagesOptionsBuilder::new()
+                .all(true)
+                .filters(&berth_filter)
+                .build(),
+        ))
+        .await
+        .map_err(|err| format!("failed to list Berth's images: {err}"))?;
+    let images = images
+        .into_iter()
+        .filter(|i| ours(Some(&i.labels)))
+        .map(|i| i.id)
+        .collect();
+    remove_images(docker, images, &mut removed, &mut errors).await;
+    let volumes = docker
+        .list_volumes(Some(
+            ListVolumesOptionsBuilder::new()
+                .filters(&berth_filter)
+                .build(),
+        ))
+        .await
+        .map_err(|err| format!("failed to list Berth's volumes: {err}"))?;
+    for volume in volumes
+        .volumes
+        .unwrap_or_default()
+        .iter()
+        .filter(|v| ours(Some(&v.labels)))
+    {
+        tally(
+            remove_volume(docker, &volume.name).await,
+            &mut removed,
+            &mut errors,
+        );
+    }
+    if errors.is_empty() {
+        Ok(())
     } else {
         Err(errors.join("; "))
     }
@@ -409,9 +539,7 @@ async fn remove_scope_objects(
             &mut errors,
         );
     }
-    for image in extra_images {
-        tally(remove_image(docker, image).await, &mut removed, &mut errors);
-    }
+    remove_images(docker, extra_images.to_vec(), &mut removed, &mut errors).await;
     let images = leftovers(docker, id).await.images;
     remove_images(docker, images, &mut removed, &mut errors).await;
     let left = leftovers(docker, id).await;

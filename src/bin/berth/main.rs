@@ -1,10 +1,19 @@
 //! `berth`: the command line over Berth's core. Every verb the window offers is here too,
 //! each with `--json` for scripts and for the tests.
 
+mod checkpoint;
 mod config;
 mod doctor;
+mod exec;
+mod freeze;
+mod ls;
 mod new;
+mod progress;
 mod recipes;
+mod reset;
+mod rm;
+mod stop;
+mod up;
 
 use std::process::ExitCode;
 
@@ -31,6 +40,28 @@ enum Command {
     Recipes(recipes::Args),
     /// Read a devcontainer.json (DIR or FILE) and print the resolved configuration.
     Config(config::Args),
+    /// Build the environment's image (the last working one stays if the build fails).
+    Build(up::BuildArgs),
+    /// Start the environment: build, create and set up only what is needed.
+    Up(up::Args),
+    /// Run a command in the running environment (after `--`).
+    Exec(exec::Args),
+    /// Stop the environment's container.
+    Stop(stop::Args),
+    /// Remove the environment's container; its volumes and image stay.
+    Down(stop::Args),
+    /// Remove everything Berth made for a project (listed first).
+    Rm(rm::Args),
+    /// Empty the project's package volume (~/.local) so the next `up` reinstalls.
+    Reset(reset::Args),
+    /// Pin the requirements to what the running environment has installed.
+    Freeze(freeze::Args),
+    /// Keep the environment's image as a checkpoint (or list, or delete them).
+    Checkpoint(checkpoint::Args),
+    /// Recreate the container from a checkpoint.
+    Rollback(checkpoint::RollbackArgs),
+    /// List Berth's environments with their state and sizes.
+    Ls(ls::Args),
 }
 
 impl Command {
@@ -41,6 +72,16 @@ impl Command {
             Self::New(args) => args.json(),
             Self::Recipes(args) => args.json,
             Self::Config(args) => args.json,
+            Self::Build(args) => args.json,
+            Self::Up(args) => args.json,
+            Self::Exec(_) => false,
+            Self::Stop(args) | Self::Down(args) => args.json,
+            Self::Rm(args) => args.json,
+            Self::Reset(args) => args.json,
+            Self::Freeze(args) => args.json,
+            Self::Checkpoint(args) => args.json,
+            Self::Rollback(args) => args.json,
+            Self::Ls(args) => args.json,
         }
     }
 }
@@ -61,12 +102,16 @@ fn main() -> ExitCode {
         }
     };
     let json = cli.command.json();
-    match runtime.block_on(run(cli.command)) {
+    let result = runtime.block_on(run(cli.command));
+    // Do not wait for a blocked read of stdin (`berth exec`) once the work is done.
+    runtime.shutdown_background();
+    match result {
         Ok(code) => code,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) if json => {
             let error = berth::json::Error::from_chain(err.as_ref());
-            match serde_json::to_string_pretty(&error) {
+            // One line: the verbs with progress print JSON lines.
+            match serde_json::to_string(&error) {
                 Ok(text) => println!("{text}"),
                 Err(_) => eprintln!("berth: {}", error.message),
             }
@@ -89,6 +134,17 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::New(args) => new::run(args).await,
         Command::Recipes(args) => recipes::run(args).await,
         Command::Config(args) => config::run(args).await,
+        Command::Build(args) => up::build(args).await,
+        Command::Up(args) => up::run(args).await,
+        Command::Exec(args) => exec::run(args).await,
+        Command::Stop(args) => stop::stop(args).await,
+        Command::Down(args) => stop::down(args).await,
+        Command::Rm(args) => rm::run(args).await,
+        Command::Reset(args) => reset::run(args).await,
+        Command::Freeze(args) => freeze::run(args).await,
+        Command::Checkpoint(args) => checkpoint::run(args).await,
+        Command::Rollback(args) => checkpoint::rollback(args).await,
+        Command::Ls(args) => ls::run(args).await,
     }
 }
 

@@ -1,0 +1,779 @@
+//! `up`: make the environment run, doing only what is needed. A running, current
+//! container returns at once (one listing, one image lookup, one file check); a stopped
+//! one starts; a changed devcontainer.json or Dockerfile (a different config hash) or a
+//! newer known-good image rebuilds and recreates it, keeping the volumes. A failed build
+//! leaves the old image and container as they were.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::devcontainer::model::LifecycleStage;
+use crate::devcontainer::{self, LoadOptions};
+use crate::engine::container::{self, ContainerState, ContainerSummary};
+use crate::engine::image;
+use crate::engine::progress::{Cancel, Event, Outcome, Phase, Progress};
+use crate::engine::{build, volume, Engine};
+
+use super::lifecycle::{self, Session};
+use super::plan::{Effective, GpuRequest, ImageSource, Plan};
+use super::{engine_error, uid, Environment, EnvironmentError, Role, CONFIG_HASH_LABEL};
+
+/// The label holding the known-good image id a container was made from.
+pub const IMAGE_ID_LABEL: &str = "dev.berth.image-id";
+
+/// How `up` may go about it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UpOptions {
+    /// Rebuild the image and recreate the container even when nothing changed.
+    pub rebuild: bool,
+    /// Build without the cache (implies `rebuild`).
+    pub no_cache: bool,
+    /// Do not build: run the environment's known-good image as it is (a rollback).
+    pub no_build: bool,
+}
+
+/// What `up` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpAction {
+    /// The container was running and current: nothing to do.
+    AlreadyRunning,
+    /// The container was stopped and was started.
+    Started,
+    /// There was no container: one was created.
+    Created,
+    /// The container was out of date: it was replaced, its volumes kept.
+    Recreated,
+}
+
+impl UpAction {
+    /// The word for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AlreadyRunning => "already-running",
+            Self::Started => "started",
+            Self::Created => "created",
+            Self::Recreated => "recreated",
+        }
+    }
+}
+
+/// A running environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upped {
+    /// What `up` did.
+    pub action: UpAction,
+    /// The container's id.
+    pub container_id: String,
+    /// The container's name.
+    pub container_name: String,
+    /// The image it runs.
+    pub image: String,
+    /// The user tools run as.
+    pub remote_user: Option<String>,
+    /// The workspace folder in the container.
+    pub workspace_folder: String,
+    /// The lifecycle commands that ran, in order.
+    pub ran: Vec<String>,
+    /// Things a person should know.
+    pub warnings: Vec<String>,
+}
+
+/// Where Berth notes that a container's lifecycle commands all ran.
+fn done_file(container_id: &str) -> Option<PathBuf> {
+    let base = match std::env::var_os("BERTH_STATE_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => directories::BaseDirs::new()?
+            .data_local_dir()
+            .join(crate::APP_IDENTIFIER)
+            .join("state"),
+    };
+    Some(base.join(format!("{container_id}.up")))
+}
+
+/// Note that every lifecycle command ran for `container_id` (a failure costs a re-check
+/// of the markers at the next `up`, nothing more).
+fn mark_done(container_id: &str) {
+    if let Some(path) = done_file(container_id) {
+        let written = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&path, b""));
+        if let Err(err) = written {
+            tracing::debug!(path = %path.display(), %err, "could not note a finished up");
+        }
+    }
+}
+
+/// Forget `container_id` (it was removed).
+pub(crate) fn forget(container_id: &str) {
+    if let Some(path) = done_file(container_id) {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+fn is_done(container_id: &str) -> bool {
+    done_file(container_id).is_some_and(|path| path.exists())
+}
+
+/// Bring up the environment of `target` (a project folder or a devcontainer.json).
+///
+/// # Errors
+///
+/// [`EnvironmentError`]: the configuration, the build (the old environment is kept), the
+/// engine, a GPU that cannot be had, a lifecycle command.
+pub async fn up(
+    engine: &Engine,
+    target: &Path,
+    load: &LoadOptions,
+    options: &UpOptions,
+    progress: &dyn Progress,
+    cancel: &Cancel,
+) -> Result<Outcome<Upped>, EnvironmentError> {
+    let resolved = devcontainer::load(target, load)?;
+    let plan = Plan::new(&resolved)?;
+    let environment = &plan.environment;
+    let folder = environment.local_folder.clone();
+    let rebuild = options.rebuild || options.no_cache;
+    let existing = environment.container(engine).await?;
+
+    if let Some(found) = &existing {
+        if !rebuild && is_current(engine, &plan, found).await? {
+            if found.state == ContainerState::Running && is_done(&found.id) {
+                let recorded = super::metadata::merge(&super::metadata::entries_of(
+                    found.labels.get(super::METADATA_LABEL).map(String::as_str),
+                ));
+                let user = recorded.remote_user.or(recorded.container_user);
+                return Ok(Outcome::Done(upped(
+                    UpAction::AlreadyRunning,
+                    found,
+                    &plan,
+                    user,
+                    Vec::new(),
+                )));
+            }
+            return start_existing(engine, &plan, found, progress, cancel).await;
+        }
+    }
+
+    // Create (or recreate): run initializeCommand on the host first, as the spec says.
+    if let Some(command) = plan
+        .resolved
+        .config
+        .lifecycle
+        .get(LifecycleStage::Initialize)
+    {
+        initialize(command, &folder, progress).await?;
+    }
+    let Outcome::Done(reference) =
+        ensure_image(engine, &plan, options, existing.is_some(), progress, cancel).await?
+    else {
+        return Ok(Outcome::Cancelled);
+    };
+    let image = image::inspect(engine, &reference)
+        .await
+        .map_err(engine_error(&folder, "inspect the image"))?
+        .ok_or_else(|| {
+            EnvironmentError::Invalid(format!(
+                "the image '{reference}' disappeared right after it was made; run `berth up` again"
+            ))
+        })?;
+
+    let wants_gpu = plan.gpu != GpuRequest::None || plan.run_args_want_gpus();
+    let mut warnings = plan.warnings.clone();
+    let gpus = if wants_gpu {
+        let runtime = engine
+            .has_nvidia_runtime()
+            .await
+            .map_err(engine_error(&folder, "list the engine's runtimes"))?;
+        if !runtime && plan.gpu == GpuRequest::Required {
+            return Err(EnvironmentError::NoGpu {
+                config: environment.config_file.clone(),
+            });
+        }
+        if !runtime {
+            warnings.push(
+                "no NVIDIA container runtime on this engine: starting without GPUs (hostRequirements.gpu is optional)"
+                    .to_owned(),
+            );
+        }
+        runtime
+    } else {
+        false
+    };
+    let mut effective = plan.effective(&image, gpus)?;
+    warnings.extend(effective.warnings.clone());
+
+    // Named by its tag where it has one, so `docker ps` says what runs.
+    let run_image = if effective.update_remote_user_uid {
+        let Outcome::Done(id) = uid::ensure(
+            engine,
+            environment,
+            &reference,
+            &image,
+            effective.remote_user.as_deref(),
+            progress,
+            cancel,
+        )
+        .await?
+        else {
+            return Ok(Outcome::Cancelled);
+        };
+        id
+    } else {
+        reference.clone()
+    };
+    effective.container.image = run_image;
+    effective
+        .container
+        .labels
+        .insert(IMAGE_ID_LABEL.to_owned(), image.id.clone());
+
+    if let Some(packages) = &plan.package_volume {
+        ensure_package_volume(engine, environment, &packages.name).await?;
+    }
+    for mount in &effective.container.mounts {
+        if let container::MountSpec::Bind { source, .. } = mount {
+            if !Path::new(source).exists() {
+                return Err(EnvironmentError::Invalid(format!(
+                    "the bind mount source '{source}' does not exist on this machine: create it, or fix the mount in '{}'",
+                    environment.config_file.display()
+                )));
+            }
+        }
+    }
+    if cancel.is_cancelled() {
+        return Ok(Outcome::Cancelled);
+    }
+
+    // The new image is ready: only now does the old container go (its volumes stay).
+    let action = match &existing {
+        Some(old) => {
+            progress.event(Event::Phase {
+                phase: Phase::Remove,
+                message: format!("replacing the out-of-date container '{}'", old.name),
+            });
+            container::remove(engine, &old.id)
+                .await
+                .map_err(engine_error(&folder, "remove the out-of-date container"))?;
+            forget(&old.id);
+            UpAction::Recreated
+        }
+        None => UpAction::Created,
+    };
+    refuse_foreign_name(engine, environment).await?;
+    progress.event(Event::Phase {
+        phase: Phase::Create,
+        message: format!("creating container '{}'", environment.container_name()),
+    });
+    let id = container::create(engine, &effective.container)
+        .await
+        .map_err(engine_error(&folder, "create the container"))?;
+    // From here a cancel or a failure must not leave a container that was never set up.
+    let started = async {
+        progress.event(Event::Phase {
+            phase: Phase::Start,
+            message: format!("starting container '{}'", environment.container_name()),
+        });
+        container::start(engine, &id).await
+    }
+    .await;
+    if let Err(err) = started {
+        let _ = container::remove(engine, &id).await;
+        let message = crate::error_chain(&err);
+        if let Some(hint) = crate::engine::hint::classify(&message, &[]) {
+            return Err(EnvironmentError::Invalid(format!(
+                "failed to start the container of '{}': {message}\n  hint: {}",
+                folder.display(),
+                hint.message
+            )));
+        }
+        return Err(engine_error(&folder, "start the container")(err));
+    }
+    if cancel.is_cancelled() {
+        let _ = container::remove(engine, &id).await;
+        return Ok(Outcome::Cancelled);
+    }
+    let summary = ContainerSummary {
+        id: id.clone(),
+        name: environment.container_name(),
+        image_id: effective.container.image.clone(),
+        state: ContainerState::Running,
+        labels: effective.container.labels.clone(),
+    };
+    setup(
+        engine, &plan, &effective, &summary, action, warnings, progress, cancel,
+    )
+    .await
+}
+
+/// Build (or pull) the environment's image without touching its container: the
+/// known-good image moves only when the build succeeds. Returns the image reference and
+/// id; the next `up` recreates the container from a new image.
+///
+/// # Errors
+///
+/// The configuration, the build (the old image stays), the engine.
+pub async fn build_image(
+    engine: &Engine,
+    target: &Path,
+    load: &LoadOptions,
+    no_cache: bool,
+    progress: &dyn Progress,
+    cancel: &Cancel,
+) -> Result<Outcome<(String, String)>, EnvironmentError> {
+    let resolved = devcontainer::load(target, load)?;
+    let plan = Plan::new(&resolved)?;
+    let options = UpOptions {
+        no_cache,
+        ..UpOptions::default()
+    };
+    let kept = plan.environment.container(engine).await?.is_some();
+    let Outcome::Done(reference) =
+        ensure_image(engine, &plan, &options, kept, progress, cancel).await?
+    else {
+        return Ok(Outcome::Cancelled);
+    };
+    let image = image::inspect(engine, &reference)
+        .await
+        .map_err(engine_error(
+            &plan.environment.local_folder,
+            "inspect the image",
+        ))?
+        .map(|i| i.id)
+        .unwrap_or_default();
+    Ok(Outcome::Done((reference, image)))
+}
+
+/// Whether the container `found` was made from this configuration and the current
+/// known-good image.
+async fn is_current(
+    engine: &Engine,
+    plan: &Plan,
+    found: &ContainerSummary,
+) -> Result<bool, EnvironmentError> {
+    if found.labels.get(CONFIG_HASH_LABEL) != Some(&plan.hash) {
+        return Ok(false);
+    }
+    let ImageSource::Build(build) = &plan.source else {
+        return Ok(true);
+    };
+    let known_good = image::inspect(engine, &build.tag)
+        .await
+        .map_err(engine_error(
+            &plan.environment.local_folder,
+            "look up the image",
+        ))?;
+    Ok(match known_good {
+        Some(image) => found.labels.get(IMAGE_ID_LABEL) == Some(&image.id),
+        // Removed behind Berth's back: the container still has its layers.
+        None => true,
+    })
+}
+
+/// Start a stopped container (or finish setting up one whose commands did not all run).
+async fn start_existing(
+    engine: &Engine,
+    plan: &Plan,
+    found: &ContainerSummary,
+    progress: &dyn Progress,
+    cancel: &Cancel,
+) -> Result<Outcome<Upped>, EnvironmentError> {
+    let folder = &plan.environment.local_folder;
+    let action = if found.state == ContainerState::Running {
+        UpAction::AlreadyRunning
+    } else {
+        progress.event(Event::Phase {
+            phase: Phase::Start,
+            message: format!("starting container '{}'", found.name),
+        });
+        container::start(engine, &found.id)
+            .await
+            .map_err(engine_error(folder, "start the container"))?;
+        UpAction::Started
+    };
+    let info = container::inspect(engine, &found.id)
+        .await
+        .map_err(engine_error(folder, "inspect the container"))?
+        .ok_or_else(|| EnvironmentError::NoContainer {
+            folder: folder.clone(),
+        })?;
+    let image = image::inspect(engine, &info.image_id)
+        .await
+        .map_err(engine_error(folder, "inspect the container's image"))?
+        .unwrap_or_else(|| image::ImageInfo {
+            id: info.image_id.clone(),
+            tags: Vec::new(),
+            size: 0,
+            created: String::new(),
+            labels: info.labels.clone(),
+            user: info.user.clone(),
+            env: Vec::new(),
+            entrypoint: Vec::new(),
+            cmd: Vec::new(),
+        });
+    let effective = plan.effective(&image, false)?;
+    setup(
+        engine,
+        plan,
+        &effective,
+        found,
+        action,
+        plan.warnings.clone(),
+        progress,
+        cancel,
+    )
+    .await
+}
+
+/// The lifecycle commands of a freshly created or started container, then the note that
+/// they all ran.
+#[allow(clippy::too_many_arguments)]
+async fn setup(
+    engine: &Engine,
+    plan: &Plan,
+    effective: &Effective,
+    found: &ContainerSummary,
+    action: UpAction,
+    warnings: Vec<String>,
+    progress: &dyn Progress,
+    cancel: &Cancel,
+) -> Result<Outcome<Upped>, EnvironmentError> {
+    let folder = &plan.environment.local_folder;
+    let info = container::inspect(engine, &found.id)
+        .await
+        .map_err(engine_error(folder, "inspect the container"))?
+        .ok_or_else(|| EnvironmentError::NoContainer {
+            folder: folder.clone(),
+        })?;
+    if let Some(packages) = &plan.package_volume {
+        own_package_volume(
+            engine,
+            &info.id,
+            effective.remote_user.as_deref(),
+            &packages.target,
+            folder,
+        )
+        .await?;
+    }
+    let session = lifecycle::session(
+        engine,
+        &info,
+        effective.remote_user.as_deref(),
+        &effective.remote_env,
+        &effective.user_env_probe,
+        &plan.workspace_folder,
+        folder,
+    )
+    .await?;
+    let ran = run_lifecycle(engine, &session, effective, progress, cancel, folder).await?;
+    let Outcome::Done(ran) = ran else {
+        return Ok(Outcome::Cancelled);
+    };
+    mark_done(&info.id);
+    Ok(Outcome::Done(
+        upped(action, found, plan, effective.remote_user.clone(), ran).with_warnings(warnings),
+    ))
+}
+
+/// onCreate → updateContent → postCreate → postStart → postAttach, each unless its
+/// marker says it ran.
+async fn run_lifecycle(
+    engine: &Engine,
+    session: &Session,
+    effective: &Effective,
+    progress: &dyn Progress,
+    cancel: &Cancel,
+    folder: &Path,
+) -> Result<Outcome<Vec<String>>, EnvironmentError> {
+    let mut ran = Vec::new();
+    for stage in [
+        LifecycleStage::OnCreate,
+        LifecycleStage::UpdateContent,
+        LifecycleStage::PostCreate,
+        LifecycleStage::PostStart,
+        LifecycleStage::PostAttach,
+    ] {
+        let steps = effective
+            .lifecycle
+            .get(&stage)
+            .map_or(&[][..], Vec::as_slice);
+        match session
+            .run_stage(engine, stage, steps, progress, cancel, folder)
+            .await?
+        {
+            Outcome::Done(true) => ran.push(stage.property().to_owned()),
+            Outcome::Done(false) => {}
+            Outcome::Cancelled => return Ok(Outcome::Cancelled),
+        }
+    }
+    Ok(Outcome::Done(ran))
+}
+
+fn upped(
+    action: UpAction,
+    found: &ContainerSummary,
+    plan: &Plan,
+    remote_user: Option<String>,
+    ran: Vec<String>,
+) -> Upped {
+    Upped {
+        action,
+        container_id: found.id.clone(),
+        container_name: found.name.clone(),
+        image: plan.image_reference(),
+        remote_user,
+        workspace_folder: plan.workspace_folder.clone(),
+        ran,
+        warnings: Vec::new(),
+    }
+}
+
+impl Upped {
+    fn with_warnings(mut self, warnings: Vec<String>) -> Self {
+        self.warnings = warnings;
+        self
+    }
+}
+
+/// The image to run: built (tagged known-good only when the build succeeds) or, for an
+/// image configuration, used as it is or pulled.
+async fn ensure_image(
+    engine: &Engine,
+    plan: &Plan,
+    options: &UpOptions,
+    kept: bool,
+    progress: &dyn Progress,
+    cancel: &Cancel,
+) -> Result<Outcome<String>, EnvironmentError> {
+    let folder = &plan.environment.local_folder;
+    if options.no_build {
+        let known_good = plan.environment.image();
+        if image::inspect(engine, &known_good)
+            .await
+            .map_err(engine_error(folder, "look up the image"))?
+            .is_some()
+        {
+            return Ok(Outcome::Done(known_good));
+        }
+    }
+    match &plan.source {
+        ImageSource::Build(build_plan) => {
+            let mut build_plan = build_plan.clone();
+            build_plan.no_cache |= options.no_cache;
+            let had_image = image::inspect(engine, &build_plan.tag)
+                .await
+                .map_err(engine_error(folder, "look up the image"))?
+                .is_some();
+            match build(engine, &build_plan, progress, cancel).await {
+                Ok(Outcome::Done(built)) => Ok(Outcome::Done(built.tag)),
+                Ok(Outcome::Cancelled) => Ok(Outcome::Cancelled),
+                Err(source) => Err(EnvironmentError::Build {
+                    source: Box::new(source),
+                    kept: kept || had_image,
+                }),
+            }
+        }
+        ImageSource::Image(reference) => {
+            let present = image::inspect(engine, reference)
+                .await
+                .map_err(engine_error(folder, "look up the image"))?
+                .is_some();
+            if present {
+                return Ok(Outcome::Done(reference.clone()));
+            }
+            match image::pull(engine, reference, progress, cancel).await {
+                Ok(Outcome::Done(())) => Ok(Outcome::Done(reference.clone())),
+                Ok(Outcome::Cancelled) => Ok(Outcome::Cancelled),
+                Err(err) => {
+                    let message = crate::error_chain(&err);
+                    let hint = crate::engine::hint::classify(&message, &[])
+                        .map(|h| format!("\n  hint: {}", h.message))
+                        .unwrap_or_default();
+                    Err(EnvironmentError::Invalid(format!(
+                        "failed to pull the image '{reference}' named by '{}': {message}{hint}",
+                        plan.environment.config_file.display()
+                    )))
+                }
+            }
+        }
+    }
+}
+
+/// Create the package volume with Berth's labels, or check that the one there is ours.
+async fn ensure_package_volume(
+    engine: &Engine,
+    environment: &Environment,
+    name: &str,
+) -> Result<(), EnvironmentError> {
+    let folder = &environment.local_folder;
+    match volume::inspect(engine, name)
+        .await
+        .map_err(engine_error(folder, "look up the package volume"))?
+    {
+        Some(found) => {
+            let owner = found.labels.get(super::PROJECT_LABEL);
+            if owner.is_some_and(|id| id != &environment.id) {
+                let other = found
+                    .labels
+                    .get(super::FOLDER_LABEL)
+                    .cloned()
+                    .unwrap_or_else(|| "another project".to_owned());
+                return Err(EnvironmentError::Invalid(format!(
+                    "the package volume '{name}' belongs to the Berth environment of '{other}': give this project its own volume name in the mount at ~/.local of '{}' (e.g. berth-<name>-${{devcontainerId}}-local)",
+                    environment.config_file.display()
+                )));
+            }
+            if owner.is_none() {
+                tracing::info!(
+                    volume = name,
+                    "using a package volume Berth did not create; it will not delete it"
+                );
+            }
+            Ok(())
+        }
+        None => volume::create(engine, name, &environment.labels(Role::Packages))
+            .await
+            .map(drop)
+            .map_err(engine_error(folder, "create the package volume")),
+    }
+}
+
+/// Give the package volume's root to the remote user when it is not theirs (a volume
+/// mounted where the image has no folder starts out owned by root).
+async fn own_package_volume(
+    engine: &Engine,
+    container: &str,
+    user: Option<&str>,
+    target: &str,
+    folder: &Path,
+) -> Result<(), EnvironmentError> {
+    let Some(user) = user.filter(|u| *u != "root" && *u != "0") else {
+        return Ok(());
+    };
+    let script = "owner=\"$(id -u \"$1\"):$(id -g \"$1\")\"; \
+                  [ \"$(stat -c %u:%g \"$2\")\" = \"$owner\" ] || chown \"$owner\" \"$2\"";
+    let spec = crate::engine::exec::ExecSpec {
+        cmd: vec![
+            "/bin/sh".into(),
+            "-c".into(),
+            script.into(),
+            "sh".into(),
+            user.to_owned(),
+            target.to_owned(),
+        ],
+        user: Some("0".into()),
+        ..Default::default()
+    };
+    let output = crate::engine::exec::capture(engine, container, &spec)
+        .await
+        .map_err(engine_error(folder, "check the package volume's owner"))?;
+    if output.exit_code != 0 {
+        tracing::warn!(stderr = %output.stderr_text(), "could not give the package volume to {user}");
+    }
+    Ok(())
+}
+
+/// Refuse when a container that is not this environment's has its name.
+async fn refuse_foreign_name(
+    engine: &Engine,
+    environment: &Environment,
+) -> Result<(), EnvironmentError> {
+    let name = environment.container_name();
+    let found = container::inspect(engine, &name)
+        .await
+        .map_err(engine_error(
+            &environment.local_folder,
+            "look up the container name",
+        ))?;
+    match found {
+        Some(other) if other.labels.get(super::PROJECT_LABEL) != Some(&environment.id) => {
+            Err(EnvironmentError::NotOurs {
+                what: "container",
+                name,
+                folder: environment.local_folder.clone(),
+            })
+        }
+        Some(stale) => {
+            // Ours, but not found by its labels: left by an interrupted run.
+            container::remove(engine, &stale.id)
+                .await
+                .map(drop)
+                .map_err(engine_error(
+                    &environment.local_folder,
+                    "remove a leftover container",
+                ))
+        }
+        None => Ok(()),
+    }
+}
+
+/// Run `initializeCommand` on the host, in the project folder.
+async fn initialize(
+    command: &crate::devcontainer::model::LifecycleCommand,
+    folder: &Path,
+    progress: &dyn Progress,
+) -> Result<(), EnvironmentError> {
+    use crate::devcontainer::model::{CommandStep, LifecycleCommand};
+    let commands: Vec<Vec<String>> = match command {
+        LifecycleCommand::Shell(text) => vec![host_shell(text)],
+        LifecycleCommand::Exec(args) => vec![args.clone()],
+        LifecycleCommand::Parallel(steps) => steps
+            .values()
+            .map(|step| match step {
+                CommandStep::Shell(text) => host_shell(text),
+                CommandStep::Exec(args) => args.clone(),
+            })
+            .collect(),
+    };
+    progress.event(Event::Phase {
+        phase: Phase::Lifecycle,
+        message: "running initializeCommand on this machine".to_owned(),
+    });
+    for argv in commands {
+        let Some((program, args)) = argv.split_first() else {
+            continue;
+        };
+        let output = tokio::time::timeout(
+            Duration::from_secs(30 * 60),
+            tokio::process::Command::new(program)
+                .args(args)
+                .current_dir(folder)
+                .output(),
+        )
+        .await
+        .map_err(|_| EnvironmentError::Host {
+            message: format!("'{}' ran for more than 30 minutes", argv.join(" ")),
+        })?
+        .map_err(|err| EnvironmentError::Host {
+            message: format!("failed to run '{}': {err}", argv.join(" ")),
+        })?;
+        for line in String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .chain(String::from_utf8_lossy(&output.stderr).lines())
+        {
+            progress.event(Event::Output {
+                line: line.to_owned(),
+            });
+        }
+        if !output.status.success() {
+            return Err(EnvironmentError::Host {
+                message: format!(
+                    "'{}' exited with {}: {}",
+                    argv.join(" "),
+                    output.status,
+                    String::from_utf8_lossy(&output.stderr).trim()
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A string command on the host: `/bin/sh -c` (Windows: `cmd /c`).
+fn host_shell(text: &str) -> Vec<String> {
+    if cfg!(windows) {
+        vec!["cmd".into(), "/c".into(), text.to_owned()]
+    } else {
+        vec!["/bin/sh".into(), "-c".into(), text.to_owned()]
+    }
+}

@@ -1,0 +1,283 @@
+//! Berth side by side with the reference CLI (`@devcontainers/cli`) on the same engine:
+//! for each configuration, `devcontainer up` and `berth up` start a container from two
+//! copies of one project, and `docker inspect` and exec probes must see the same thing —
+//! user and uid, environment, working folder, mounts, labels, which lifecycle commands
+//! ran in which order, and which run again after a stop and a second `up`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use berth::engine::container::{self, ContainerInfo};
+use berth::engine::exec::{self, ExecSpec};
+use serde_json::Value;
+
+use crate::project::{self, Project};
+use crate::support::images::{self, Base};
+use crate::support::{progress, test_name, TestScope};
+
+/// The reference CLI the tests compare with (pinned in `tests/tools/`).
+pub const CLI: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/tools/node_modules/@devcontainers/cli/devcontainer.js"
+);
+
+/// `devcontainer <verb> --workspace-folder <dir> <rest>`; returns stdout, fails the test
+/// on error.
+fn reference(args: &[&str], dir: &Path) -> String {
+    let (verb, rest) = args.split_first().unwrap_or_else(|| panic!("no verb"));
+    let output = std::process::Command::new("node")
+        .arg(CLI)
+        .arg(verb)
+        .arg("--workspace-folder")
+        .arg(dir)
+        .args(rest)
+        .output()
+        .unwrap_or_else(|err| panic!("failed to run the reference CLI: {err}"));
+    assert!(
+        output.status.success(),
+        "devcontainer {args:?}: {}",
+        project::shown(&output)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The reference CLI's container of `dir`.
+async fn reference_container(project: &Project) -> ContainerInfo {
+    let labels = BTreeMap::from([(
+        "devcontainer.local_folder".to_owned(),
+        project.dir.display().to_string(),
+    )]);
+    let found = container::list(project.engine(), &labels)
+        .await
+        .unwrap_or_else(|err| panic!("{err}"));
+    let id = &found
+        .first()
+        .unwrap_or_else(|| panic!("no reference container"))
+        .id;
+    container::inspect(project.engine(), id)
+        .await
+        .unwrap_or_else(|err| panic!("{err}"))
+        .unwrap_or_else(|| panic!("gone"))
+}
+
+/// The name of the image the reference CLI made for `project`'s container, if it made one.
+async fn reference_image_name(project: &Project) -> Option<String> {
+    let info = reference_container(project).await;
+    let image = berth::engine::image::inspect(project.engine(), &info.image_id)
+        .await
+        .unwrap_or_else(|err| panic!("{err}"))
+        .unwrap_or_else(|| panic!("no image {}", info.image_id));
+    image
+        .tags
+        .into_iter()
+        .find(|t| t.starts_with("vsc-"))
+        .map(|t| t.trim_end_matches(":latest").to_owned())
+}
+
+/// What the tests compare of one container.
+#[derive(Debug, PartialEq, Eq)]
+struct Seen {
+    user: String,
+    env: Vec<String>,
+    mounts: Vec<String>,
+    labels: BTreeMap<String, Value>,
+    exec: String,
+    order: String,
+}
+
+/// `text` with the project's folder and id replaced, so two copies compare.
+fn normal(text: &str, project: &Project) -> String {
+    let env = project.environment();
+    text.replace(&project.dir.display().to_string(), "<project>")
+        .replace(&env.id, "<id>")
+}
+
+/// The same probe through each tool's own exec.
+const PROBE: &str = "echo user=$(id -un) uid=$(id -u) gid=$(id -g) pwd=$(pwd); env | grep -v -e '^HOSTNAME=' -e '^_=' | sort";
+
+async fn seen(project: &Project, info: &ContainerInfo, exec_output: String) -> Seen {
+    let order = exec::capture(
+        project.engine(),
+        &info.id,
+        &ExecSpec {
+            cmd: vec![
+                "sh".into(),
+                "-c".into(),
+                "cat /tmp/order 2>/dev/null".into(),
+            ],
+            ..ExecSpec::default()
+        },
+    )
+    .await
+    .unwrap_or_else(|err| panic!("{err}"))
+    .stdout_text();
+    let mut env: Vec<String> = info.env.iter().map(|e| normal(e, project)).collect();
+    env.sort();
+    let mut mounts: Vec<String> = info
+        .mounts
+        .iter()
+        .map(|m| {
+            // Anonymous volumes have random names.
+            let source = if m.kind == "volume" && m.source.len() == 64 {
+                "<anonymous>".to_owned()
+            } else {
+                normal(&m.source, project)
+            };
+            format!("{} {} -> {} rw={}", m.kind, source, m.target, m.read_write)
+        })
+        .collect();
+    mounts.sort();
+    let labels = info
+        .labels
+        .iter()
+        .filter(|(k, _)| k.starts_with("devcontainer."))
+        .map(|(k, v)| {
+            let value = if k == "devcontainer.metadata" {
+                serde_json::from_str(v).unwrap_or(Value::Null)
+            } else {
+                Value::String(normal(v, project))
+            };
+            (k.clone(), value)
+        })
+        .collect();
+    Seen {
+        user: info.user.clone(),
+        env,
+        mounts,
+        labels,
+        exec: normal(&exec_output, project),
+        order,
+    }
+}
+
+/// Up both, compare; stop both, up both, compare again.
+async fn side_by_side(scope: &TestScope, case: &str, config: &str, files: &[(&str, &str)]) {
+    let theirs = Project::new(scope, &format!("reference/{case}"), config).await;
+    let ours = Project::new(scope, &format!("berth/{case}"), config).await;
+    for (path, contents) in files {
+        theirs.write(path, contents);
+        ours.write(path, contents);
+    }
+    for round in ["first up", "after a stop and a second up"] {
+        if round != "first up" {
+            let reference_id = reference_container(&theirs).await.id;
+            container::stop(
+                theirs.engine(),
+                &reference_id,
+                std::time::Duration::from_secs(10),
+            )
+            .await
+            .unwrap_or_else(|err| panic!("{err}"));
+            berth::environment::remove::stop(ours.engine(), &ours.environment())
+                .await
+                .unwrap_or_else(|err| panic!("{}", berth::error_chain(&err)));
+        }
+        let up = reference(&["up", "--log-format", "json"], &theirs.dir);
+        assert!(up.contains("\"outcome\":\"success\""), "{up}");
+        let upped = ours.up().await;
+        let reference_info = reference_container(&theirs).await;
+        let reference_exec = reference(&["exec", "sh", "-c", PROBE], &theirs.dir);
+        let berth_info = container::inspect(ours.engine(), &upped.container_id)
+            .await
+            .unwrap_or_else(|err| panic!("{err}"))
+            .unwrap_or_else(|| panic!("gone"));
+        let berth_exec = ours.sh(PROBE).await.stdout_text();
+        let a = seen(&theirs, &reference_info, reference_exec).await;
+        let b = seen(&ours, &berth_info, berth_exec).await;
+        progress(format!(
+            "{case}, {round}: both tools agree on {} env entries, {} mounts, order {:?}",
+            a.env.len(),
+            a.mounts.len(),
+            a.order.lines().collect::<Vec<_>>()
+        ));
+        assert_eq!(
+            a, b,
+            "{case}, {round}: the reference CLI (left) and Berth (right) differ"
+        );
+    }
+    // The reference CLI's images (`vsc-<folder>-<hash>[-uid]`) carry no label of ours:
+    // remove them, by name, with the scope.
+    if let Some(name) = reference_image_name(&theirs).await {
+        if let Some(base) = name.strip_suffix("-uid") {
+            scope.track_image(base.to_owned());
+        }
+        scope.track_image(name);
+    }
+}
+
+/// A case: its name, its devcontainer.json, and other files (path, contents).
+type Case = (&'static str, String, Vec<(&'static str, String)>);
+
+#[tokio::test]
+async fn berth_and_the_reference_cli_make_the_same_container() {
+    let scope = TestScope::new(test_name!()).await;
+    let image = images::ensure(scope.docker(), Base::BookwormDev).await;
+    let data = scope.project_dir("host-data");
+    let order = |stage: &str| format!("echo {stage} >> /tmp/order");
+    let lifecycle = format!(
+        r#""onCreateCommand": "{}",
+  "updateContentCommand": ["sh", "-c", "{}"],
+  "postCreateCommand": "{}",
+  "postStartCommand": {{"only": "{}"}},
+  "postAttachCommand": ["sh", "-c", "{}"]"#,
+        order("onCreate"),
+        order("updateContent"),
+        order("postCreate"),
+        order("postStart"),
+        order("postAttach")
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "image-mounts-env",
+            format!(
+                r#"{{
+  "image": "{image}",
+  "remoteUser": "dev",
+  "containerEnv": {{"CE": "container-env", "UID_AS_NUMBER": 1000}},
+  "remoteEnv": {{"RE": "remote-env", "PATH": "${{containerEnv:PATH}}:/opt/extra", "FROM_CE": "${{containerEnv:CE}}"}},
+  "mounts": [
+    "source=named-${{devcontainerId}},target=/named,type=volume",
+    {{"type": "bind", "source": "{}", "target": "/host-data"}},
+    "type=volume,target=/anonymous"
+  ],
+  {lifecycle}
+}}"#,
+                data.display()
+            ),
+            vec![],
+        ),
+        (
+            "dockerfile-args-target",
+            format!(
+                r#"{{
+  "build": {{"dockerfile": "Dockerfile", "target": "dev", "args": {{"GREETING": "hello"}}}},
+  "remoteUser": "dev",
+  "workspaceFolder": "/workspaces/${{localWorkspaceFolderBasename}}/src",
+  {lifecycle}
+}}"#
+            ),
+            vec![(
+                ".devcontainer/Dockerfile",
+                format!("FROM {image} AS base\nARG GREETING\nENV GREETING=${{GREETING}}\nFROM base AS dev\nENV STAGE=dev\n"),
+            ), ("src/.keep", String::new())],
+        ),
+        (
+            "users-and-uid",
+            format!(
+                r#"{{
+  "image": "{image}",
+  "containerUser": "root",
+  "remoteUser": "dev",
+  "updateRemoteUserUID": false,
+  "userEnvProbe": "none",
+  {lifecycle}
+}}"#
+            ),
+            vec![],
+        ),
+    ];
+    for (case, config, files) in &cases {
+        let files: Vec<(&str, &str)> = files.iter().map(|(p, c)| (*p, c.as_str())).collect();
+        side_by_side(&scope, case, config, &files).await;
+    }
+}
