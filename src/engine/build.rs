@@ -173,12 +173,12 @@ pub enum BuildError {
         failure: Box<BuildFailure>,
     },
     /// The engine could not be reached or went away during the build.
-    #[error("failed to build image '{tag}': {source}; nothing was tagged, run the build again once the engine is back")]
+    #[error("failed to build image '{tag}': {}; nothing was tagged, run the build again once the engine is back", crate::error_chain(cause))]
     Engine {
         /// The tag the image would have had.
         tag: String,
-        /// The cause.
-        source: EngineError,
+        /// The cause (shown in the message).
+        cause: EngineError,
     },
 }
 
@@ -227,9 +227,9 @@ pub async fn build(
         Builder::Auto => engine
             .preferred_builder()
             .await
-            .map_err(|source| BuildError::Engine {
+            .map_err(|cause| BuildError::Engine {
                 tag: tag.clone(),
-                source,
+                cause,
             })?,
     };
     progress.event(Event::Phase {
@@ -368,7 +368,7 @@ async fn run(
                         failure: Box::new(failure),
                     });
                 }
-                return Err(BuildError::Engine { tag, source });
+                return Err(BuildError::Engine { tag, cause: source });
             }
         }
     }
@@ -379,7 +379,7 @@ async fn run(
         .await
         .map_err(|err| BuildError::Engine {
             tag: tag.clone(),
-            source: EngineError::classify(engine.endpoint(), "inspect the image it built", err),
+            cause: EngineError::classify(engine.endpoint(), "inspect the image it built", err),
         })?;
     let image_id = inspected.id.or(image_id).unwrap_or_default();
     let (steps, cached_steps) = reader.counts();

@@ -30,6 +30,11 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 /// How long a long operation (a build, a command in a container) may run; its callers
 /// cancel it sooner.
 const LONG_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+/// What hyper says when a connection dies under a request or response.
+const CUT_OFF: &[&str] = &[
+    "error reading a body from connection",
+    "connection closed before message completed",
+];
 /// The oldest API version with BuildKit builds over a session.
 const BUILDKIT_API: (u32, u32) = (1, 39);
 
@@ -121,8 +126,20 @@ impl EngineError {
             }
             _ => {}
         }
+        // The engine's own answers say what they say; the rest are the connection's.
+        let answered = matches!(
+            err,
+            bollard::errors::Error::DockerResponseServerError { .. }
+                | bollard::errors::Error::DockerStreamError { .. }
+        );
         let mut cause: Option<&(dyn StdError + 'static)> = Some(&err);
         while let Some(current) = cause {
+            // A response cut off half-way (hyper's words; bollard passes its errors on
+            // transparently, so only the text tells): the engine went away under it.
+            let text = current.to_string();
+            if !answered && CUT_OFF.iter().any(|words| text.contains(words)) {
+                return Self::Stopped { endpoint };
+            }
             if let Some(io_err) = current.downcast_ref::<io::Error>() {
                 match io_err.kind() {
                     io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused => {
@@ -140,11 +157,6 @@ impl EngineError {
                         }
                     }
                     _ => {}
-                }
-            }
-            if let Some(hyper_err) = current.downcast_ref::<hyper::Error>() {
-                if hyper_err.is_incomplete_message() || hyper_err.is_canceled() {
-                    return Self::Stopped { endpoint };
                 }
             }
             cause = current.source();

@@ -142,7 +142,7 @@ pub async fn create(
         Ok(Outcome::Cancelled) => return Ok(Outcome::Cancelled),
         Err(source) => {
             return Err(EnvironmentError::Build {
-                source: Box::new(source),
+                error: Box::new(source),
                 kept: true,
             })
         }

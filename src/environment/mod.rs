@@ -92,11 +92,10 @@ pub enum EnvironmentError {
         source: Box<EngineError>,
     },
     /// The image could not be built.
-    #[error("{source}{}", if *kept { "; the environment's last working image and container are untouched" } else { "" })]
+    #[error("{}{}", crate::error_chain(error.as_ref()), if *kept { "\n  the environment's last working image and container are untouched" } else { "" })]
     Build {
-        /// The build's error.
-        #[source]
-        source: Box<BuildError>,
+        /// The build's error (shown in the message, with its causes).
+        error: Box<BuildError>,
         /// True when an earlier image (and container) were kept as they were.
         kept: bool,
     },

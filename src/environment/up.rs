@@ -568,7 +568,7 @@ async fn ensure_image(
                 Ok(Outcome::Done(built)) => Ok(Outcome::Done(built.tag)),
                 Ok(Outcome::Cancelled) => Ok(Outcome::Cancelled),
                 Err(source) => Err(EnvironmentError::Build {
-                    source: Box::new(source),
+                    error: Box::new(source),
                     kept: kept || had_image,
                 }),
             }

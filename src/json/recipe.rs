@@ -369,7 +369,8 @@ pub struct RecipeSummary {
     pub python: String,
     /// The image the Dockerfile starts from.
     pub base_image: String,
-    /// The named volume mounted at `~/.local`.
+    /// The named volume mounted at `~/.local`, as written in devcontainer.json
+    /// (`${devcontainerId}` stands for the project's id).
     pub package_volume: String,
 }
 

@@ -290,7 +290,7 @@ impl Default for Choices {
 pub struct Recipe {
     /// The project's name, e.g. its folder name.
     pub project: String,
-    /// The project's name for Docker object names: `berth-<slug>-local`.
+    /// The project's name for Docker object names: `berth-<slug>-…`.
     pub slug: String,
     /// The framework.
     pub framework: Framework,
@@ -461,9 +461,12 @@ impl Recipe {
         format!("{framework}, {target}, Python {}", self.python)
     }
 
-    /// The named volume mounted at the user's `~/.local`: `berth-<slug>-local`.
+    /// The named volume mounted at the user's `~/.local`, as devcontainer.json writes it:
+    /// `berth-<slug>-${devcontainerId}-local`. The id (which VS Code, the devcontainer CLI
+    /// and Berth all compute from the project's path) keeps two projects with the same
+    /// folder name, or two clones of one course repository, from sharing packages.
     pub fn package_volume(&self) -> String {
-        format!("berth-{}-local", self.slug)
+        format!("berth-{}-${{devcontainerId}}-local", self.slug)
     }
 }
 
@@ -815,7 +818,10 @@ mod tests {
         assert_eq!(recipe.release.as_ref().unwrap().version, newest.version);
         assert_eq!(recipe.target.cuda(), newest.gpu.last().map(|b| b.cuda));
         assert_eq!(recipe.python, DEFAULT_PYTHON);
-        assert_eq!(recipe.package_volume(), "berth-thesis-local");
+        assert_eq!(
+            recipe.package_volume(),
+            "berth-thesis-${devcontainerId}-local"
+        );
         assert!(recipe.base_image.as_str().starts_with("nvidia/cuda:"));
         assert!(recipe.base_image.as_str().contains("-base-"));
     }

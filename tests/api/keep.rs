@@ -15,7 +15,7 @@ use crate::support::{test_name, TestScope};
 
 /// A Berth recipe project (PyTorch CPU, stand-in wheels, no index) whose base image is
 /// the hermetic bookworm one, as a student's project after `berth new`.
-async fn recipe_project(scope: &TestScope, name: &str) -> Project {
+pub async fn recipe_project(scope: &TestScope, name: &str) -> Project {
     let base = images::ensure(scope.docker(), Base::BookwormPython).await;
     let dir = scope.project_dir(name);
     let choices = Choices {
@@ -68,7 +68,7 @@ async fn a_new_container_on_a_filled_package_volume_installs_nothing() {
     let packages = project
         .environment()
         .labels(berth::environment::Role::Packages);
-    let name = format!("berth-{}-local", "packages");
+    let name = format!("berth-packages-{}-local", project.environment().id);
     let found = volume::inspect(project.engine(), &name)
         .await
         .unwrap_or_else(|err| panic!("{err}"))
@@ -137,7 +137,7 @@ async fn reset_refuses_while_in_use_and_never_touches_volumes_berth_did_not_make
     let scope = TestScope::new(test_name!()).await;
     let project = recipe_project(&scope, "reset").await;
     project.up().await;
-    let name = "berth-reset-local".to_owned();
+    let name = format!("berth-reset-{}-local", project.environment().id);
     // Look-alikes: same prefix, or the same name pattern, without Berth's label.
     let lookalike = scope.create_volume("berth-reset-local-copy").await;
 

@@ -295,7 +295,10 @@ async fn berth_new_writes_the_project_then_refuses_to_overwrite_without_force() 
     assert_eq!(report["written"], true);
     assert_eq!(report["recipe"]["cuda"], "12.4");
     assert_eq!(report["recipe"]["framework_version"], "2.6.0");
-    assert_eq!(report["recipe"]["package_volume"], "berth-thesis-local");
+    assert_eq!(
+        report["recipe"]["package_volume"],
+        "berth-thesis-${devcontainerId}-local"
+    );
     for path in [
         ".devcontainer/Dockerfile",
         ".devcontainer/devcontainer.json",
@@ -464,7 +467,7 @@ async fn the_devcontainer_cli_reads_the_generated_configuration() {
     let mounts = config["mounts"].as_array().cloned().unwrap_or_default();
     assert!(
         mounts.contains(&Value::from(
-            "source=berth-vision-local,target=/home/vscode/.local,type=volume"
+            "source=berth-vision-${devcontainerId}-local,target=/home/vscode/.local,type=volume"
         )),
         "{mounts:?}"
     );

@@ -150,10 +150,39 @@ async fn seen(project: &Project, info: &ContainerInfo, exec_output: String) -> S
     }
 }
 
+/// Copy the folder `from` into `to`.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|err| panic!("{err}"));
+    for entry in std::fs::read_dir(from).unwrap_or_else(|err| panic!("{err}")) {
+        let entry = entry.unwrap_or_else(|err| panic!("{err}"));
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap_or_else(|err| panic!("{err}"));
+        }
+    }
+}
+
 /// Up both, compare; stop both, up both, compare again.
 async fn side_by_side(scope: &TestScope, case: &str, config: &str, files: &[(&str, &str)]) {
     let theirs = Project::new(scope, &format!("reference/{case}"), config).await;
     let ours = Project::new(scope, &format!("berth/{case}"), config).await;
+    compare(scope, case, theirs, ours, files).await;
+}
+
+/// Both tools on copies of the project in `template`.
+async fn side_by_side_copies(scope: &TestScope, case: &str, template: &Path) {
+    let theirs = scope.project_dir(&format!("reference/{case}"));
+    let ours = scope.project_dir(&format!("berth/{case}"));
+    copy_tree(template, &theirs);
+    copy_tree(template, &ours);
+    let theirs = Project::open(scope, theirs).await;
+    let ours = Project::open(scope, ours).await;
+    compare(scope, case, theirs, ours, &[]).await;
+}
+
+async fn compare(scope: &TestScope, case: &str, theirs: Project, ours: Project, files: &[(&str, &str)]) {
     for (path, contents) in files {
         theirs.write(path, contents);
         ours.write(path, contents);
@@ -280,4 +309,7 @@ async fn berth_and_the_reference_cli_make_the_same_container() {
         let files: Vec<(&str, &str)> = files.iter().map(|(p, c)| (*p, c.as_str())).collect();
         side_by_side(&scope, case, config, &files).await;
     }
+    // What `berth new` writes (PyTorch, CPU, the hermetic base image swapped in).
+    let generated = crate::keep::recipe_project(&scope, "template/generated").await;
+    side_by_side_copies(&scope, "generated", &generated.dir).await;
 }

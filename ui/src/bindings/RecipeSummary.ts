@@ -37,6 +37,7 @@ python: string,
  */
 base_image: string, 
 /**
- * The named volume mounted at `~/.local`.
+ * The named volume mounted at `~/.local`, as written in devcontainer.json
+ * (`${devcontainerId}` stands for the project's id).
  */
 package_volume: string, };
