@@ -448,20 +448,28 @@ pub async fn list(
     engine: &Engine,
     labels: &BTreeMap<String, String>,
 ) -> Result<Vec<ContainerSummary>, EngineError> {
+    Ok(listed(engine, &label_filter(labels))
+        .await?
+        .into_iter()
+        .filter(|c| c.state != ContainerState::Removing)
+        .collect())
+}
+
+/// Every container (running or not) the engine's `filters` let through.
+async fn listed(
+    engine: &Engine,
+    filters: &HashMap<String, Vec<String>>,
+) -> Result<Vec<ContainerSummary>, EngineError> {
     let options = ListContainersOptionsBuilder::new()
         .all(true)
-        .filters(&label_filter(labels))
+        .filters(filters)
         .build();
     let found = engine
         .docker()
         .list_containers(Some(options))
         .await
         .map_err(|err| EngineError::classify(engine.endpoint(), "list containers", err))?;
-    Ok(found
-        .into_iter()
-        .map(summary)
-        .filter(|c| c.state != ContainerState::Removing)
-        .collect())
+    Ok(found.into_iter().map(summary).collect())
 }
 
 /// A listing's entry as Berth's type.
@@ -489,17 +497,11 @@ pub async fn using_volume(
     engine: &Engine,
     name: &str,
 ) -> Result<Vec<ContainerSummary>, EngineError> {
-    let filters = HashMap::from([("volume".to_owned(), vec![name.to_owned()])]);
-    let options = ListContainersOptionsBuilder::new()
-        .all(true)
-        .filters(&filters)
-        .build();
-    let found = engine
-        .docker()
-        .list_containers(Some(options))
-        .await
-        .map_err(|err| EngineError::classify(engine.endpoint(), "list containers", err))?;
-    Ok(found.into_iter().map(summary).collect())
+    listed(
+        engine,
+        &HashMap::from([("volume".to_owned(), vec![name.to_owned()])]),
+    )
+    .await
 }
 
 /// The container `id` in detail; `None` when it does not exist.

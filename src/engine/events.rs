@@ -1,5 +1,5 @@
-//! The engine's event stream, narrowed to Berth's containers and volumes: what the
-//! environment list and the window update their state from, without polling.
+//! The engine's event stream, narrowed to Berth's containers: what the environment list
+//! and the window update their state from, without polling.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -14,18 +14,20 @@ use super::{Engine, EngineError};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export, export_to = "../ui/src/bindings/")]
 pub struct EngineEvent {
-    /// `container` or `volume`.
+    /// `container`.
     pub kind: String,
     /// The engine's action: `create`, `start`, `die`, `stop`, `destroy`, …
     pub action: String,
-    /// The object's id (a volume's name).
+    /// The container's id.
     pub id: String,
-    /// The object's labels (containers only; volumes carry none in events).
+    /// The container's labels (and the engine's attributes, such as `name`).
     pub labels: BTreeMap<String, String>,
 }
 
-/// Events of containers and volumes that carry `label` (a key, or `key=value`), as they
-/// happen. The stream ends when the engine goes away; its last item is then the error.
+/// Events of containers that carry `label` (a key, or `key=value`), from the moment of
+/// this call (the request goes out when the stream is first polled; `since` keeps what
+/// happens in between). The stream ends when the engine goes away; its last item is then
+/// the error.
 pub fn watch(
     engine: &Engine,
     label: &str,
@@ -34,7 +36,11 @@ pub fn watch(
         ("type".to_owned(), vec!["container".to_owned()]),
         ("label".to_owned(), vec![label.to_owned()]),
     ]);
-    let options = EventsOptionsBuilder::new().filters(&filters).build();
+    let since = chrono::Utc::now().timestamp().to_string();
+    let options = EventsOptionsBuilder::new()
+        .since(&since)
+        .filters(&filters)
+        .build();
     let endpoint = engine.endpoint().to_owned();
     engine
         .long_running()

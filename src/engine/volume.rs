@@ -121,6 +121,31 @@ pub async fn remove(engine: &Engine, name: &str) -> Result<bool, EngineError> {
     }
 }
 
+/// Every volume's size as the engine's disk-usage call reports it, by name; `None` when
+/// it reports none (Debian's 20.10 engine answers API 1.41's older shape, which reads as
+/// empty here: measure with [`size`] then).
+///
+/// # Errors
+///
+/// The engine does not answer.
+pub async fn reported_sizes(engine: &Engine) -> Result<Option<BTreeMap<String, u64>>, EngineError> {
+    let usage = engine
+        .long_running()
+        .df(None::<bollard::query_parameters::DataUsageOptions>)
+        .await
+        .map_err(|err| EngineError::classify(engine.endpoint(), "report its disk usage", err))?;
+    let items = usage.volume_usage.and_then(|v| v.items).unwrap_or_default();
+    let sizes: BTreeMap<String, u64> = items
+        .iter()
+        .filter_map(|item| {
+            let name = item.get("Name")?.as_str()?.to_owned();
+            let size = item.get("UsageData")?.get("Size")?.as_i64()?;
+            Some((name, u64::try_from(size).ok()?))
+        })
+        .collect();
+    Ok((!sizes.is_empty()).then_some(sizes))
+}
+
 /// The bytes used by the volume `name`, measured with `du` in a short-lived container of
 /// `image` (any image with a POSIX `du`) that mounts it read-only and carries `labels`,
 /// or in `running` (a container that already mounts the volume at `target`) when given.

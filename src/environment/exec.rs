@@ -5,12 +5,12 @@
 use std::path::Path;
 
 use crate::devcontainer::{self, LoadOptions};
-use crate::engine::container::{self, ContainerState};
+use crate::engine::container::ContainerState;
 use crate::engine::Engine;
 
 use super::lifecycle::{self, Session};
 use super::metadata;
-use super::{engine_error, Environment, EnvironmentError, METADATA_LABEL};
+use super::{Environment, EnvironmentError, METADATA_LABEL};
 
 /// A session in the running container of `target`'s environment.
 ///
@@ -35,12 +35,7 @@ pub async fn session(
     if found.state != ContainerState::Running {
         return Err(EnvironmentError::NotRunning { folder });
     }
-    let info = container::inspect(engine, &found.id)
-        .await
-        .map_err(engine_error(&folder, "inspect the container"))?
-        .ok_or_else(|| EnvironmentError::NoContainer {
-            folder: folder.clone(),
-        })?;
+    let info = super::inspect_container(engine, &found.id, &folder).await?;
     let merged = metadata::merge(&metadata::entries_of(
         info.labels.get(METADATA_LABEL).map(String::as_str),
     ));

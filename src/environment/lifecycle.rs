@@ -87,26 +87,15 @@ pub async fn session(
         .or_else(|| (!container.user.is_empty()).then(|| container.user.clone()));
     let account = user.as_deref().unwrap_or("root");
     let account = account.split(':').next().unwrap_or(account);
-    let passwd = exec::capture(
-        engine,
-        &container.id,
-        &ExecSpec {
-            cmd: vec!["cat".into(), "/etc/passwd".into()],
-            user: Some("0".into()),
-            ..ExecSpec::default()
-        },
-    )
-    .await
-    .map_err(engine_error(folder, "read the container's users"))?
-    .stdout_text();
+    let passwd = prepare(engine, container)
+        .await
+        .map_err(engine_error(folder, "read the container's users"))?;
     let entry = passwd_entry(&passwd, account);
-    let home = container_env
-        .get("HOME")
-        .filter(|_| entry.as_ref().is_none_or(|e| e.uid != "0") || account == "root")
-        .cloned()
-        .or_else(|| entry.as_ref().map(|e| e.home.clone()))
+    let home = entry
+        .as_ref()
+        .map(|e| e.home.clone())
+        .or_else(|| container_env.get("HOME").cloned())
         .unwrap_or_else(|| "/root".to_owned());
-    let home = entry.as_ref().map_or(home, |e| e.home.clone());
     let shell = container_env
         .get("SHELL")
         .cloned()
@@ -119,12 +108,6 @@ pub async fn session(
         .unwrap_or_else(|| "/bin/sh".to_owned());
     let is_root = entry.as_ref().is_some_and(|e| e.uid == "0") || account == "root";
 
-    patch_system_config(engine, container)
-        .await
-        .map_err(engine_error(
-            folder,
-            "prepare the container's login environment",
-        ))?;
     let mut env: BTreeMap<String, String> = BTreeMap::new();
     if user_env_probe != "none" {
         let probed = probe(
@@ -182,14 +165,16 @@ pub async fn session(
     })
 }
 
-/// What the reference CLI (and VS Code) change once in a container so that login shells
-/// keep the container's environment: its variables appended to `/etc/environment`, and
-/// `/etc/profile`'s `PATH=` made to keep an existing PATH. Each once, marked in
-/// `/var/devcontainer` as they mark it, so either tool does it only once.
-async fn patch_system_config(
+/// One root command that readies the container for sessions and returns `/etc/passwd`.
+/// It makes the changes the reference CLI (and VS Code) make once in a container so that
+/// login shells keep the container's environment: its variables appended to
+/// `/etc/environment`, and `/etc/profile`'s `PATH=` made to keep an existing PATH. Each
+/// happens once, marked in `/var/devcontainer` as they mark it, so either tool does it
+/// only once.
+async fn prepare(
     engine: &Engine,
     container: &ContainerInfo,
-) -> Result<(), crate::engine::EngineError> {
+) -> Result<String, crate::engine::EngineError> {
     let environment: String = container
         .env
         .iter()
@@ -198,13 +183,15 @@ async fn patch_system_config(
         .collect::<String>()
         + "\n";
     let script = r#"d=/var/devcontainer
-mkdir -p "$d" || exit 0
-if [ ! -f "$d/.patchEtcEnvironmentMarker" ] && : > "$d/.patchEtcEnvironmentMarker"; then
-  printf '%s' "$1" >> /etc/environment
+if mkdir -p "$d" 2>/dev/null; then
+  if [ ! -f "$d/.patchEtcEnvironmentMarker" ] && : > "$d/.patchEtcEnvironmentMarker"; then
+    printf '%s' "$1" >> /etc/environment
+  fi
+  if [ ! -f "$d/.patchEtcProfileMarker" ] && : > "$d/.patchEtcProfileMarker"; then
+    sed -i -E "$2" /etc/profile 2>/dev/null || true
+  fi
 fi
-if [ ! -f "$d/.patchEtcProfileMarker" ] && : > "$d/.patchEtcProfileMarker"; then
-  sed -i -E "$2" /etc/profile 2>/dev/null || true
-fi"#;
+cat /etc/passwd"#;
     let spec = ExecSpec {
         cmd: vec![
             "/bin/sh".into(),
@@ -219,9 +206,9 @@ fi"#;
     };
     let output = exec::capture(engine, &container.id, &spec).await?;
     if output.exit_code != 0 {
-        tracing::debug!(stderr = %output.stderr_text(), "could not prepare /etc/environment and /etc/profile");
+        tracing::debug!(stderr = %output.stderr_text(), "could not prepare the container for sessions");
     }
-    Ok(())
+    Ok(output.stdout_text())
 }
 
 /// The login shell's environment, as the reference CLI reads it: the shell started as
@@ -358,17 +345,58 @@ impl Session {
         }
     }
 
-    /// Run `stage`'s `steps` unless its marker says they ran for this container (or this
-    /// start); then write the marker. Returns whether anything ran.
+    /// What the markers of `stages` hold now, in one command (`None`: no marker).
+    ///
+    /// # Errors
+    ///
+    /// The engine fails.
+    pub async fn markers(
+        &self,
+        engine: &Engine,
+        stages: &[LifecycleStage],
+    ) -> Result<BTreeMap<LifecycleStage, Option<String>>, crate::engine::EngineError> {
+        const END: &str = "--berth-marker-end--";
+        let mut cmd = vec![
+            "/bin/sh".to_owned(),
+            "-c".to_owned(),
+            format!("for f in \"$@\"; do cat \"$f\" 2>/dev/null || echo '{END}-missing'; echo '{END}'; done"),
+            "sh".to_owned(),
+        ];
+        cmd.extend(stages.iter().map(|stage| self.marker(*stage)));
+        let spec = ExecSpec {
+            cmd,
+            user: self.user.clone(),
+            ..ExecSpec::default()
+        };
+        let text = exec::capture(engine, &self.container, &spec)
+            .await?
+            .stdout_text();
+        let mut found = BTreeMap::new();
+        let separator = format!("{END}\n");
+        let mut parts = text.split(separator.as_str());
+        for stage in stages {
+            let value = parts.next().unwrap_or_default().trim();
+            let value =
+                (!value.ends_with("-missing") && !value.is_empty()).then(|| value.to_owned());
+            found.insert(*stage, value);
+        }
+        Ok(found)
+    }
+
+    /// Run `stage`'s `steps` unless its marker (as read by [`Session::markers`]: `current`)
+    /// says they ran for this container (or this start); then write the marker. Returns
+    /// whether anything ran.
     ///
     /// # Errors
     ///
     /// [`EnvironmentError::Lifecycle`] naming the failing command, with its last lines.
+    #[allow(clippy::too_many_arguments)]
     pub async fn run_stage(
         &self,
         engine: &Engine,
         stage: LifecycleStage,
         steps: &[Step],
+        current: Option<&str>,
         progress: &dyn Progress,
         cancel: &Cancel,
         folder: &std::path::Path,
@@ -376,8 +404,8 @@ impl Session {
         let marker = self
             .marker_value(stage)
             .map(|value| (self.marker(stage), value));
-        if let Some((path, value)) = &marker {
-            if self.read_marker(engine, path).await.as_deref() == Some(*value) {
+        if let Some((_, value)) = &marker {
+            if current == Some(*value) {
                 return Ok(Outcome::Done(false));
             }
         }
@@ -453,16 +481,6 @@ impl Session {
                 .map_err(engine_error(folder, "record which lifecycle commands ran"))?;
         }
         Ok(Outcome::Done(ran))
-    }
-
-    async fn read_marker(&self, engine: &Engine, path: &str) -> Option<String> {
-        let spec = ExecSpec {
-            cmd: vec!["cat".into(), path.to_owned()],
-            user: self.user.clone(),
-            ..ExecSpec::default()
-        };
-        let output = exec::capture(engine, &self.container, &spec).await.ok()?;
-        (output.exit_code == 0).then(|| output.stdout_text().trim().to_owned())
     }
 
     async fn write_marker(

@@ -114,8 +114,15 @@ pub async fn list(engine: &Engine, sizes: bool) -> Result<Vec<Listed>, super::En
             _ => {}
         }
     }
+    let reported = if sizes && !found_volumes.is_empty() {
+        volume::reported_sizes(engine).await.ok().flatten()
+    } else {
+        None
+    };
     for (id, v) in found_volumes {
-        let size = if sizes {
+        let size = if let Some(size) = reported.as_ref().and_then(|r| r.get(&v.name)) {
+            Some(*size)
+        } else if sizes {
             let inside = running.get(&id).map(|c| c.id.clone());
             measure(
                 engine,

@@ -207,6 +207,20 @@ pub(crate) fn engine_error(
     }
 }
 
+/// The container `id` in detail, or [`EnvironmentError::NoContainer`] when it is gone.
+pub(crate) async fn inspect_container(
+    engine: &Engine,
+    id: &str,
+    folder: &Path,
+) -> Result<container::ContainerInfo, EnvironmentError> {
+    container::inspect(engine, id)
+        .await
+        .map_err(engine_error(folder, "inspect the container"))?
+        .ok_or_else(|| EnvironmentError::NoContainer {
+            folder: folder.to_owned(),
+        })
+}
+
 /// A project's environment: its identity and the names of its Docker objects.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Environment {

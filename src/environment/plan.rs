@@ -119,6 +119,11 @@ impl Plan {
             PLAN_VERSION.as_bytes().to_vec(),
             std::fs::read(&resolved.config_file).unwrap_or_default(),
         ];
+        let mut warnings: Vec<String> = resolved
+            .warnings
+            .iter()
+            .map(|w| format!("{}: {}", w.property, w.message))
+            .collect();
         let source = match (config.source(), &resolved.dockerfile_build) {
             (Source::Dockerfile { .. }, Some(dockerfile)) => {
                 let text = std::fs::read(&dockerfile.dockerfile).map_err(|err| {
@@ -141,9 +146,8 @@ impl Plan {
                     builder: Builder::Auto,
                     ..BuildPlan::default()
                 };
-                let mut warnings = Vec::new();
                 build_options(&build.options, &mut plan, &mut warnings);
-                hashed.push(format!("{:?}", build).into_bytes());
+                hashed.push(format!("{build:?}").into_bytes());
                 ImageSource::Build(plan)
             }
             (Source::Image(image), _) => {
@@ -152,6 +156,11 @@ impl Plan {
             }
             _ => unreachable!("ensure_supported refuses the rest"),
         };
+        // A changed requirements file makes a new container, whose post-create step
+        // installs what changed into the package volume (what is there stays).
+        if let Some(requirements) = super::freeze::requirements_file(&resolved.local_folder) {
+            hashed.push(std::fs::read(requirements).unwrap_or_default());
+        }
         let package_volume = config.mounts.iter().find_map(|mount| match mount {
             Mount {
                 kind: MountKind::Volume,
@@ -175,18 +184,6 @@ impl Plan {
             Some(GpuRequirement::Optional) => GpuRequest::Optional,
             Some(GpuRequirement::NotRequired) | None => GpuRequest::None,
         };
-        let mut warnings: Vec<String> = resolved
-            .warnings
-            .iter()
-            .map(|w| format!("{}: {}", w.property, w.message))
-            .collect();
-        if let ImageSource::Build(plan) = &source {
-            build_options(
-                &config.build.clone().unwrap_or_default().options,
-                &mut plan.clone(),
-                &mut warnings,
-            );
-        }
         let parts: Vec<&[u8]> = hashed.iter().map(Vec::as_slice).collect();
         Ok(Self {
             environment,
@@ -490,4 +487,191 @@ fn default_shm_size() -> i64 {
         })
         .map_or(4 * GIB, |kib| kib * 1024);
     (total / 2).clamp(GIB, 8 * GIB)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::devcontainer::{load, LoadOptions};
+    use crate::engine::image::ImageInfo;
+
+    fn plan(config: &str) -> (tempfile::TempDir, Plan) {
+        let dir = tempfile::tempdir().unwrap();
+        let project = dir.path().join("thesis");
+        std::fs::create_dir_all(project.join(".devcontainer")).unwrap();
+        std::fs::write(project.join(".devcontainer/devcontainer.json"), config).unwrap();
+        std::fs::write(project.join(".devcontainer/Dockerfile"), "FROM x\n").unwrap();
+        let options = LoadOptions {
+            mount_git_root: false,
+            ..LoadOptions::default()
+        };
+        let resolved = load(&project, &options).unwrap();
+        (dir, Plan::new(&resolved).unwrap())
+    }
+
+    fn image(labels: &[(&str, &str)]) -> ImageInfo {
+        ImageInfo {
+            id: "sha256:abc".into(),
+            tags: vec!["base:1".into()],
+            size: 0,
+            created: String::new(),
+            labels: labels
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            user: String::new(),
+            env: Vec::new(),
+            entrypoint: vec!["/entry".into()],
+            cmd: vec!["serve".into()],
+        }
+    }
+
+    #[test]
+    fn the_container_gets_the_workspace_first_then_the_mounts_and_the_keep_alive() {
+        let (_dir, plan) = plan(
+            r#"{"image": "base:1", "remoteUser": "dev",
+                "mounts": ["source=pkgs,target=/home/dev/.local,type=volume", "type=tmpfs,target=/t"],
+                "containerEnv": {"A": "1"}, "runArgs": ["--shm-size=1g", "--cap-add=SYS_PTRACE"]}"#,
+        );
+        assert_eq!(
+            plan.package_volume,
+            Some(PackageVolume {
+                name: "pkgs".into(),
+                target: "/home/dev/.local".into()
+            })
+        );
+        let effective = plan.effective(&image(&[]), false).unwrap();
+        let container = &effective.container;
+        let targets: Vec<&str> = container.mounts.iter().map(MountSpec::target).collect();
+        assert_eq!(targets, ["/workspaces/thesis", "/home/dev/.local", "/t"]);
+        assert_eq!(container.env["A"], "1");
+        assert_eq!(
+            container.entrypoint.as_deref(),
+            Some(&["/bin/sh".to_owned()][..])
+        );
+        assert_eq!(container.cmd.as_ref().unwrap()[1], KEEP_ALIVE);
+        assert_eq!(
+            container.shm_size,
+            Some(1 << 30),
+            "runArgs win over the default"
+        );
+        assert_eq!(container.cap_add, ["SYS_PTRACE"]);
+        assert_eq!(
+            container.name.as_deref(),
+            Some(plan.environment.container_name().as_str())
+        );
+        for label in [
+            LOCAL_FOLDER_LABEL,
+            CONFIG_FILE_LABEL,
+            METADATA_LABEL,
+            CONFIG_HASH_LABEL,
+        ] {
+            assert!(container.labels.contains_key(label), "{label}");
+        }
+        assert_eq!(effective.remote_user.as_deref(), Some("dev"));
+        assert!(!container.gpus);
+    }
+
+    #[test]
+    fn image_metadata_fills_in_what_the_config_leaves_out() {
+        let (_dir, plan) = plan(r#"{"image": "base:1", "postCreateCommand": "config-step"}"#);
+        let metadata = r#"[{"remoteUser": "vscode", "postCreateCommand": "image-step", "containerEnv": {"FROM_IMAGE": "1"}}]"#;
+        let effective = plan
+            .effective(&image(&[(METADATA_LABEL, metadata)]), false)
+            .unwrap();
+        assert_eq!(effective.remote_user.as_deref(), Some("vscode"));
+        assert_eq!(effective.container.env["FROM_IMAGE"], "1");
+        let steps: Vec<&LifecycleCommand> = effective.lifecycle[&LifecycleStage::PostCreate]
+            .iter()
+            .map(|s| &s.command)
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                &LifecycleCommand::Shell("image-step".into()),
+                &LifecycleCommand::Shell("config-step".into())
+            ],
+            "the image's command first"
+        );
+        let label: serde_json::Value =
+            serde_json::from_str(&effective.container.labels[METADATA_LABEL]).unwrap();
+        assert_eq!(label[0]["remoteUser"], "vscode", "the image's entry first");
+        assert_eq!(label[1]["postCreateCommand"], "config-step");
+    }
+
+    #[test]
+    fn override_command_false_runs_the_images_own_command() {
+        let (_dir, plan) = plan(r#"{"image": "base:1", "overrideCommand": false}"#);
+        let effective = plan.effective(&image(&[]), false).unwrap();
+        let cmd = effective.container.cmd.unwrap();
+        assert_eq!(cmd[3..], ["/entry".to_owned(), "serve".to_owned()]);
+    }
+
+    #[test]
+    fn gpus_are_requested_only_when_asked_for_and_available() {
+        let (_dir, optional) =
+            plan(r#"{"image": "base:1", "hostRequirements": {"gpu": "optional"}}"#);
+        assert_eq!(optional.gpu, GpuRequest::Optional);
+        assert!(
+            optional
+                .effective(&image(&[]), true)
+                .unwrap()
+                .container
+                .gpus
+        );
+        assert!(
+            !optional
+                .effective(&image(&[]), false)
+                .unwrap()
+                .container
+                .gpus
+        );
+        let (_dir, none) = plan(r#"{"image": "base:1"}"#);
+        assert!(!none.effective(&image(&[]), true).unwrap().container.gpus);
+        let (_dir, run_args) = plan(r#"{"image": "base:1", "runArgs": ["--gpus", "all"]}"#);
+        assert!(run_args.run_args_want_gpus());
+        assert!(
+            run_args
+                .effective(&image(&[]), true)
+                .unwrap()
+                .container
+                .gpus
+        );
+    }
+
+    #[test]
+    fn the_hash_changes_with_the_dockerfile_and_not_without() {
+        let (dir, first) = plan(r#"{"build": {"dockerfile": "Dockerfile"}}"#);
+        let project = dir.path().join("thesis");
+        let options = LoadOptions {
+            mount_git_root: false,
+            ..LoadOptions::default()
+        };
+        let again = Plan::new(&load(&project, &options).unwrap()).unwrap();
+        assert_eq!(first.hash, again.hash);
+        std::fs::write(project.join(".devcontainer/Dockerfile"), "FROM y\n").unwrap();
+        let changed = Plan::new(&load(&project, &options).unwrap()).unwrap();
+        assert_ne!(first.hash, changed.hash);
+        let ImageSource::Build(build) = &changed.source else {
+            panic!("not a build")
+        };
+        assert_eq!(build.tag, changed.environment.image());
+    }
+
+    #[test]
+    fn build_options_reach_the_build_and_the_rest_are_reported() {
+        let (_dir, plan) = plan(
+            r#"{"build": {"dockerfile": "Dockerfile", "options": ["--network=host", "--memory", "2g", "--squash"]}}"#,
+        );
+        let ImageSource::Build(build) = &plan.source else {
+            panic!("not a build")
+        };
+        assert_eq!(build.network.as_deref(), Some("host"));
+        assert_eq!(build.memory, Some(2 << 30));
+        assert!(
+            plan.warnings.iter().any(|w| w.contains("--squash")),
+            "{:?}",
+            plan.warnings
+        );
+    }
 }

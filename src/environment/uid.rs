@@ -133,7 +133,7 @@ pub async fn ensure(
         Ok(Outcome::Done(built)) => Ok(Outcome::Done(built.tag)),
         Ok(Outcome::Cancelled) => Ok(Outcome::Cancelled),
         Err(source) => Err(EnvironmentError::Build {
-                error: Box::new(source),
+            error: Box::new(source),
             kept: false,
         }),
     }

@@ -14,12 +14,53 @@ use crate::engine::image;
 use crate::engine::progress::{Cancel, Event, Outcome, Phase, Progress};
 use crate::engine::{build, volume, Engine};
 
-use super::lifecycle::{self, Session};
+use super::lifecycle;
+use super::plan::Step;
 use super::plan::{Effective, GpuRequest, ImageSource, Plan};
 use super::{engine_error, uid, Environment, EnvironmentError, Role, CONFIG_HASH_LABEL};
 
 /// The label holding the known-good image id a container was made from.
 pub const IMAGE_ID_LABEL: &str = "dev.berth.image-id";
+
+/// The label holding the hash of everything a build read (see [`build_inputs`]).
+pub const BUILD_INPUTS_LABEL: &str = "dev.berth.build-inputs";
+
+/// A hash of what a build reads: the Dockerfile, its arguments, and each file of the
+/// context by name, size, mode and modification time (the walk `.dockerignore` allows,
+/// no file read). `None` when the context cannot be walked (the build will say why).
+fn build_inputs(plan: &crate::engine::BuildPlan) -> Option<String> {
+    let context = crate::engine::context::Context::collect(&plan.context, &plan.dockerfile).ok()?;
+    let mut parts: Vec<Vec<u8>> = vec![
+        std::fs::read(&plan.dockerfile).ok()?,
+        format!(
+            "{:?}",
+            (
+                &plan.args,
+                &plan.target,
+                &plan.network,
+                &plan.memory,
+                &plan.cache_from,
+                &plan.pull
+            )
+        )
+        .into_bytes(),
+    ];
+    for entry in &context.entries {
+        let meta = std::fs::symlink_metadata(&entry.source).ok()?;
+        let modified = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        #[cfg(unix)]
+        let mode = std::os::unix::fs::PermissionsExt::mode(&meta.permissions());
+        #[cfg(not(unix))]
+        let mode = u32::from(meta.permissions().readonly());
+        parts.push(format!("{}\0{}\0{mode}\0{modified}", entry.name, meta.len()).into_bytes());
+    }
+    let slices: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+    Some(super::hash(&slices))
+}
 
 /// How `up` may go about it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -391,26 +432,14 @@ async fn start_existing(
             .map_err(engine_error(folder, "start the container"))?;
         UpAction::Started
     };
-    let info = container::inspect(engine, &found.id)
+    // The container's image (by id: it cannot go while the container uses it) holds the
+    // base image's metadata; devcontainer.json's comes from the plan.
+    let image = image::inspect(engine, &found.image_id)
         .await
-        .map_err(engine_error(folder, "inspect the container"))?
+        .map_err(engine_error(folder, "inspect the container's image"))?
         .ok_or_else(|| EnvironmentError::NoContainer {
             folder: folder.clone(),
         })?;
-    let image = image::inspect(engine, &info.image_id)
-        .await
-        .map_err(engine_error(folder, "inspect the container's image"))?
-        .unwrap_or_else(|| image::ImageInfo {
-            id: info.image_id.clone(),
-            tags: Vec::new(),
-            size: 0,
-            created: String::new(),
-            labels: info.labels.clone(),
-            user: info.user.clone(),
-            env: Vec::new(),
-            entrypoint: Vec::new(),
-            cmd: Vec::new(),
-        });
     let effective = plan.effective(&image, false)?;
     setup(
         engine,
@@ -426,7 +455,8 @@ async fn start_existing(
 }
 
 /// The lifecycle commands of a freshly created or started container, then the note that
-/// they all ran.
+/// they all ran. A container whose commands all ran before (`done`) only has its
+/// per-start commands left; when none are configured nothing is run in it at all.
 #[allow(clippy::too_many_arguments)]
 async fn setup(
     engine: &Engine,
@@ -439,74 +469,82 @@ async fn setup(
     cancel: &Cancel,
 ) -> Result<Outcome<Upped>, EnvironmentError> {
     let folder = &plan.environment.local_folder;
-    let info = container::inspect(engine, &found.id)
-        .await
-        .map_err(engine_error(folder, "inspect the container"))?
-        .ok_or_else(|| EnvironmentError::NoContainer {
-            folder: folder.clone(),
-        })?;
-    if let Some(packages) = &plan.package_volume {
-        own_package_volume(
-            engine,
-            &info.id,
-            effective.remote_user.as_deref(),
-            &packages.target,
-            folder,
-        )
-        .await?;
-    }
-    let session = lifecycle::session(
-        engine,
-        &info,
-        effective.remote_user.as_deref(),
-        &effective.remote_env,
-        &effective.user_env_probe,
-        &plan.workspace_folder,
-        folder,
-    )
-    .await?;
-    let ran = run_lifecycle(engine, &session, effective, progress, cancel, folder).await?;
-    let Outcome::Done(ran) = ran else {
-        return Ok(Outcome::Cancelled);
-    };
-    mark_done(&info.id);
-    Ok(Outcome::Done(
-        upped(action, found, plan, effective.remote_user.clone(), ran).with_warnings(warnings),
-    ))
-}
-
-/// onCreate → updateContent → postCreate → postStart → postAttach, each unless its
-/// marker says it ran.
-async fn run_lifecycle(
-    engine: &Engine,
-    session: &Session,
-    effective: &Effective,
-    progress: &dyn Progress,
-    cancel: &Cancel,
-    folder: &Path,
-) -> Result<Outcome<Vec<String>>, EnvironmentError> {
-    let mut ran = Vec::new();
-    for stage in [
+    let created = matches!(action, UpAction::Created | UpAction::Recreated);
+    let done = !created && is_done(&found.id);
+    let pending: Vec<(LifecycleStage, &[Step])> = [
         LifecycleStage::OnCreate,
         LifecycleStage::UpdateContent,
         LifecycleStage::PostCreate,
         LifecycleStage::PostStart,
         LifecycleStage::PostAttach,
-    ] {
-        let steps = effective
-            .lifecycle
-            .get(&stage)
-            .map_or(&[][..], Vec::as_slice);
-        match session
-            .run_stage(engine, stage, steps, progress, cancel, folder)
-            .await?
-        {
-            Outcome::Done(true) => ran.push(stage.property().to_owned()),
-            Outcome::Done(false) => {}
-            Outcome::Cancelled => return Ok(Outcome::Cancelled),
+    ]
+    .into_iter()
+    .filter(|stage| {
+        !done
+            || matches!(
+                stage,
+                LifecycleStage::PostStart | LifecycleStage::PostAttach
+            )
+    })
+    .filter_map(|stage| {
+        let steps = effective.lifecycle.get(&stage)?;
+        (!steps.is_empty()).then_some((stage, steps.as_slice()))
+    })
+    .collect();
+    if created {
+        if let Some(packages) = &plan.package_volume {
+            own_package_volume(
+                engine,
+                &found.id,
+                effective.remote_user.as_deref(),
+                &packages.target,
+                folder,
+            )
+            .await?;
         }
     }
-    Ok(Outcome::Done(ran))
+    let mut ran = Vec::new();
+    if !pending.is_empty() {
+        let info = super::inspect_container(engine, &found.id, folder).await?;
+        let session = lifecycle::session(
+            engine,
+            &info,
+            effective.remote_user.as_deref(),
+            &effective.remote_env,
+            &effective.user_env_probe,
+            &plan.workspace_folder,
+            folder,
+        )
+        .await?;
+        let stages: Vec<LifecycleStage> = pending.iter().map(|(stage, _)| *stage).collect();
+        let markers = session
+            .markers(engine, &stages)
+            .await
+            .map_err(engine_error(folder, "read which lifecycle commands ran"))?;
+        for (stage, steps) in pending {
+            let current = markers.get(&stage).cloned().flatten();
+            match session
+                .run_stage(
+                    engine,
+                    stage,
+                    steps,
+                    current.as_deref(),
+                    progress,
+                    cancel,
+                    folder,
+                )
+                .await?
+            {
+                Outcome::Done(true) => ran.push(stage.property().to_owned()),
+                Outcome::Done(false) => {}
+                Outcome::Cancelled => return Ok(Outcome::Cancelled),
+            }
+        }
+    }
+    mark_done(&found.id);
+    Ok(Outcome::Done(
+        upped(action, found, plan, effective.remote_user.clone(), ran).with_warnings(warnings),
+    ))
 }
 
 fn upped(
@@ -560,10 +598,31 @@ async fn ensure_image(
         ImageSource::Build(build_plan) => {
             let mut build_plan = build_plan.clone();
             build_plan.no_cache |= options.no_cache;
-            let had_image = image::inspect(engine, &build_plan.tag)
+            let known_good = image::inspect(engine, &build_plan.tag)
                 .await
-                .map_err(engine_error(folder, "look up the image"))?
-                .is_some();
+                .map_err(engine_error(folder, "look up the image"))?;
+            let had_image = known_good.is_some();
+            // Nothing the build reads changed: the known-good image is that build.
+            let inputs = build_inputs(&build_plan);
+            if let (Some(inputs), Some(image), false) =
+                (&inputs, &known_good, options.rebuild || options.no_cache)
+            {
+                if image.labels.get(BUILD_INPUTS_LABEL) == Some(inputs) {
+                    progress.event(Event::Phase {
+                        phase: Phase::Build,
+                        message: format!(
+                            "'{}' is up to date: nothing it is built from changed",
+                            build_plan.tag
+                        ),
+                    });
+                    return Ok(Outcome::Done(build_plan.tag));
+                }
+            }
+            if let Some(inputs) = inputs {
+                build_plan
+                    .labels
+                    .insert(BUILD_INPUTS_LABEL.to_owned(), inputs);
+            }
             match build(engine, &build_plan, progress, cancel).await {
                 Ok(Outcome::Done(built)) => Ok(Outcome::Done(built.tag)),
                 Ok(Outcome::Cancelled) => Ok(Outcome::Cancelled),

@@ -119,6 +119,14 @@ fn engine_summary(err: &EngineError) -> String {
     }
 }
 
+/// What to do about `err` on this machine (for any command that met it).
+pub fn fix_for(err: &EngineError) -> Option<Fix> {
+    match err {
+        EngineError::Api { .. } => None,
+        other => Some(engine_fix(other, std::env::var_os("DOCKER_HOST").is_some())),
+    }
+}
+
 /// What to do about an engine error on this operating system.
 fn engine_fix(err: &EngineError, docker_host_set: bool) -> Fix {
     let endpoint = err.endpoint();

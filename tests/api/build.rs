@@ -14,8 +14,8 @@ use berth::engine::{
 };
 use tokio::sync::Notify;
 
-use crate::recipe::wheelhouse::{self, Wheel};
 use crate::support::images::{self, Base};
+use crate::support::wheelhouse::{self, Wheel};
 use crate::support::{test_name, TestScope};
 
 /// A project folder with `files` (path, contents) and a plan to build its `Dockerfile`.

@@ -6,49 +6,18 @@ use std::collections::BTreeMap;
 
 use berth::engine::{volume, Cancel, Outcome};
 use berth::environment::{checkpoint, freeze, list, remove, reset, EnvironmentError};
-use berth::recipe::{self, Choices, Framework, PipOptions, TargetChoice};
+use berth::recipe;
 
 use crate::project::{self, Project};
-use crate::recipe::wheelhouse;
 use crate::support::images::{self, Base};
+use crate::support::wheelhouse;
 use crate::support::{test_name, TestScope};
 
-/// A Berth recipe project (PyTorch CPU, stand-in wheels, no index) whose base image is
-/// the hermetic bookworm one, as a student's project after `berth new`.
+/// A Berth recipe project (see `support::recipe_project`) in the test's scope.
 pub async fn recipe_project(scope: &TestScope, name: &str) -> Project {
     let base = images::ensure(scope.docker(), Base::BookwormPython).await;
     let dir = scope.project_dir(name);
-    let choices = Choices {
-        framework: Framework::PyTorch,
-        target: TargetChoice::Cpu,
-        python: Some("3.11".parse().unwrap_or_else(|err| panic!("{err}"))),
-        pip: vec!["berth-probe==1.0.0"
-            .parse()
-            .unwrap_or_else(|err| panic!("{err}"))],
-        pip_options: PipOptions {
-            find_links: vec!["wheels".parse().unwrap_or_else(|err| panic!("{err}"))],
-            no_index: true,
-            ..PipOptions::default()
-        },
-        ..Choices::default()
-    };
-    let (recipe, _) = recipe::new_project(&dir, &choices, false)
-        .unwrap_or_else(|err| panic!("failed to write the project: {err}"));
-    let mut wheels = wheelhouse::stand_ins("berth-probe==1.0.0");
-    for requirement in recipe.install.iter().flat_map(|i| i.requirements.iter()) {
-        wheels.extend(wheelhouse::stand_ins(requirement.as_str()));
-    }
-    wheelhouse::write(&dir.join("wheels"), &wheels).unwrap_or_else(|err| panic!("{err}"));
-    // The user's own edit: the hermetic base image instead of python:3.11-slim.
-    let config = dir.join(".devcontainer/devcontainer.json");
-    berth::devcontainer::edit_file(
-        &config,
-        &[berth::devcontainer::Edit::set(
-            &["build", "args", "BASE_IMAGE"],
-            serde_json::json!(base),
-        )],
-    )
-    .unwrap_or_else(|err| panic!("{err}"));
+    crate::support::recipe_project::write(&dir, &base);
     Project::open(scope, dir).await
 }
 
@@ -112,11 +81,13 @@ async fn a_new_container_on_a_filled_package_volume_installs_nothing() {
         &[wheelhouse::Wheel::new("berth-extra", "2.0.0")],
     )
     .unwrap_or_else(|err| panic!("{err}"));
-    remove::down(project.engine(), &project.environment())
-        .await
-        .unwrap_or_else(|err| panic!("{}", berth::error_chain(&err)));
+    // The running container is out of date now: `up` makes a new one.
     let (outcome, recorder) = project.try_up(&Default::default()).await;
-    assert!(matches!(outcome, Ok(Outcome::Done(_))), "{outcome:?}");
+    let third = match outcome {
+        Ok(Outcome::Done(upped)) => upped,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(third.action, berth::environment::up::UpAction::Recreated);
     let lines = recorder.lines();
     assert!(
         lines
@@ -462,5 +433,72 @@ async fn ls_and_rm_see_only_berth_objects_of_each_project() {
             .unwrap_or_else(|e| panic!("{e}"))
             .len(),
         1
+    );
+}
+
+#[tokio::test]
+async fn the_engine_events_tell_a_berth_containers_start_and_stop() {
+    use futures_util::StreamExt;
+    let scope = TestScope::new(test_name!()).await;
+    let image = images::ensure(scope.docker(), Base::BookwormDev).await;
+    let project = Project::new(&scope, "events", &format!(r#"{{"image": "{image}"}}"#)).await;
+    let label = format!("dev.berth.project={}", project.environment().id);
+    let mut events = Box::pin(berth::engine::events::watch(project.engine(), &label));
+    let upped = project.up().await;
+    remove::stop(project.engine(), &project.environment())
+        .await
+        .unwrap_or_else(|err| panic!("{}", berth::error_chain(&err)));
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !seen.contains(&"die".to_owned()) {
+        let event = tokio::time::timeout_at(deadline, events.next())
+            .await
+            .unwrap_or_else(|_| panic!("no die event within 30 s; saw {seen:?}"))
+            .unwrap_or_else(|| panic!("the event stream ended; saw {seen:?}"))
+            .unwrap_or_else(|err| panic!("{err}"));
+        assert_eq!(event.id, upped.container_id);
+        assert_eq!(
+            event.labels.get("dev.berth.local-folder"),
+            Some(&project.dir.display().to_string())
+        );
+        seen.push(event.action);
+    }
+    for action in ["create", "start", "die"] {
+        assert!(
+            seen.iter().any(|a| a == action),
+            "{action} missing from {seen:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_package_volume_removed_behind_berths_back_is_made_again() {
+    let scope = TestScope::new(test_name!()).await;
+    let project = recipe_project(&scope, "vanished").await;
+    project.up().await;
+    let name = format!("berth-vanished-{}-local", project.environment().id);
+    remove::down(project.engine(), &project.environment())
+        .await
+        .unwrap_or_else(|err| panic!("{}", berth::error_chain(&err)));
+    // Someone runs `docker volume rm` while the environment is down.
+    assert!(volume::remove(project.engine(), &name)
+        .await
+        .unwrap_or_else(|e| panic!("{e}")));
+    let (outcome, recorder) = project.try_up(&Default::default()).await;
+    assert!(matches!(outcome, Ok(Outcome::Done(_))), "{outcome:?}");
+    let made = volume::inspect(project.engine(), &name)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("{name} was not made again"));
+    assert_eq!(
+        made.labels.get("dev.berth.project"),
+        Some(&project.environment().id)
+    );
+    assert!(
+        recorder
+            .lines()
+            .iter()
+            .any(|l| l.contains("Successfully installed berth-probe")),
+        "the packages are installed again"
     );
 }

@@ -6,8 +6,6 @@
 //! as the non-root user, and skips pip when run again; plain `docker build` builds the same
 //! files. The `berth` binary is driven for what the CLI promises: files, diffs, backups.
 
-pub(crate) mod wheelhouse;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -20,8 +18,8 @@ use serde_json::Value;
 use crate::support::containers::{self, Finished};
 use crate::support::images::{self, Base};
 use crate::support::scope::{TEST_LABEL, TEST_NAME_LABEL};
+use crate::support::wheelhouse::{self, Wheel};
 use crate::support::{human_duration, progress, test_name, TestScope};
-use wheelhouse::Wheel;
 
 /// The pip package every test recipe asks for besides its framework: a stand-in of ours.
 const PROBE: &str = "berth-probe==1.0.0";

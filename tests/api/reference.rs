@@ -182,7 +182,13 @@ async fn side_by_side_copies(scope: &TestScope, case: &str, template: &Path) {
     compare(scope, case, theirs, ours, &[]).await;
 }
 
-async fn compare(scope: &TestScope, case: &str, theirs: Project, ours: Project, files: &[(&str, &str)]) {
+async fn compare(
+    scope: &TestScope,
+    case: &str,
+    theirs: Project,
+    ours: Project,
+    files: &[(&str, &str)],
+) {
     for (path, contents) in files {
         theirs.write(path, contents);
         ours.write(path, contents);

@@ -464,19 +464,35 @@ async fn the_remote_user_gets_the_callers_uid_and_gid_once() {
     use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
     let scope = TestScope::new(test_name!()).await;
     let image = images::ensure(scope.docker(), Base::BookwormDev).await;
-    let project = Project::new(&scope, "uid", &format!(r#"{{"image": "{image}", "remoteUser": "dev"}}"#)).await;
+    let project = Project::new(
+        &scope,
+        "uid",
+        &format!(r#"{{"image": "{image}", "remoteUser": "dev"}}"#),
+    )
+    .await;
     // Berth run as an ordinary user (UID 4242) who may use the engine's socket.
     let endpoint = berth::engine::configured_endpoint();
-    let socket = endpoint
-        .strip_prefix("unix://")
-        .unwrap_or_else(|| panic!("this test runs Berth as another user on the local socket, not {endpoint}"));
-    let group = std::fs::metadata(socket).unwrap_or_else(|err| panic!("{socket}: {err}")).gid();
+    let socket = endpoint.strip_prefix("unix://").unwrap_or_else(|| {
+        panic!("this test runs Berth as another user on the local socket, not {endpoint}")
+    });
+    let group = std::fs::metadata(socket)
+        .unwrap_or_else(|err| panic!("{socket}: {err}"))
+        .gid();
     let home = scope.project_dir("home-4242");
     std::os::unix::fs::chown(&home, Some(4242), Some(4242)).unwrap_or_else(|err| panic!("{err}"));
-    std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700)).unwrap_or_else(|err| panic!("{err}"));
+    std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700))
+        .unwrap_or_else(|err| panic!("{err}"));
     let as_user = |args: &[&str]| {
         std::process::Command::new("setpriv")
-            .args(["--reuid", "4242", "--regid", "4242", "--groups", &group.to_string(), "--"])
+            .args([
+                "--reuid",
+                "4242",
+                "--regid",
+                "4242",
+                "--groups",
+                &group.to_string(),
+                "--",
+            ])
             .arg(env!("CARGO_BIN_EXE_berth"))
             .args(args)
             .arg(&project.dir)
@@ -489,7 +505,10 @@ async fn the_remote_user_gets_the_callers_uid_and_gid_once() {
     assert!(first.status.success(), "{}", project::shown(&first));
     let text = String::from_utf8_lossy(&first.stdout);
     assert!(text.contains("your UID and GID (4242:4242)"), "{text}");
-    assert_eq!(project.out("id -u; id -g; stat -c %u:%g ~").await, "4242\n4242\n4242:4242");
+    assert_eq!(
+        project.out("id -u; id -g; stat -c %u:%g ~").await,
+        "4242\n4242\n4242:4242"
+    );
 
     // A new container for the same user: the UID image is found, not built again.
     let down = as_user(&["down"]);

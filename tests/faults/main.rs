@@ -20,7 +20,9 @@ const RESTART_LIMIT: Duration = Duration::from_secs(60);
 fn dockerd_pid() -> u32 {
     let text = std::fs::read_to_string("/var/run/docker.pid")
         .unwrap_or_else(|err| panic!("these tests kill the local dockerd, whose pid file /var/run/docker.pid is unreadable: {err}"));
-    text.trim().parse().unwrap_or_else(|err| panic!("bad pid file: {err}"))
+    text.trim()
+        .parse()
+        .unwrap_or_else(|err| panic!("bad pid file: {err}"))
 }
 
 /// Kills dockerd with SIGKILL; starts it again when dropped (also when the test fails).
@@ -30,7 +32,10 @@ impl KilledEngine {
     fn kill() -> Self {
         let pid = dockerd_pid();
         progress(format!("killing dockerd (pid {pid})"));
-        let status = Command::new("kill").args(["-9", &pid.to_string()]).status().unwrap_or_else(|err| panic!("{err}"));
+        let status = Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .status()
+            .unwrap_or_else(|err| panic!("{err}"));
         assert!(status.success(), "kill -9 {pid} failed");
         let deadline = Instant::now() + Duration::from_secs(20);
         while Path::new(&format!("/proc/{pid}")).exists() && Instant::now() < deadline {
@@ -51,7 +56,8 @@ fn start_dockerd() {
     if Path::new("/run/systemd/system").exists() {
         let _ = Command::new("systemctl").args(["start", "docker"]).status();
     } else {
-        let log_dir = std::env::var_os("BERTH_TEST_OUTPUT").map_or_else(std::env::temp_dir, Into::into);
+        let log_dir =
+            std::env::var_os("BERTH_TEST_OUTPUT").map_or_else(std::env::temp_dir, Into::into);
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -81,11 +87,16 @@ fn start_dockerd() {
                 }
             });
             if answered {
-                progress(format!("dockerd answers again after {:.1}s", started.elapsed().as_secs_f64()));
+                progress(format!(
+                    "dockerd answers again after {:.1}s",
+                    started.elapsed().as_secs_f64()
+                ));
                 return Ok(());
             }
             if started.elapsed() > RESTART_LIMIT {
-                return Err(format!("dockerd did not come back within {RESTART_LIMIT:?}"));
+                return Err(format!(
+                    "dockerd did not come back within {RESTART_LIMIT:?}"
+                ));
             }
             std::thread::sleep(Duration::from_millis(250));
         }
@@ -139,13 +150,22 @@ async fn berth_objects(folder: &Path) -> Vec<String> {
         folder.display().to_string(),
     )]);
     let mut out = Vec::new();
-    for c in berth::engine::container::list(&engine, &labels).await.unwrap_or_else(|e| panic!("{e}")) {
+    for c in berth::engine::container::list(&engine, &labels)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+    {
         out.push(format!("container {} {}", c.name, c.state.as_str()));
     }
-    for i in berth::engine::image::list(&engine, &labels).await.unwrap_or_else(|e| panic!("{e}")) {
+    for i in berth::engine::image::list(&engine, &labels)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+    {
         out.push(format!("image {:?}", i.tags));
     }
-    for v in berth::engine::volume::list(&engine, &labels).await.unwrap_or_else(|e| panic!("{e}")) {
+    for v in berth::engine::volume::list(&engine, &labels)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+    {
         out.push(format!("volume {}", v.name));
     }
     out
@@ -159,20 +179,39 @@ async fn the_engine_dying_mid_build_and_mid_up_is_reported_and_repaired() {
     // 1. dockerd killed while a build step runs.
     let dir = scope.project_dir("build");
     std::fs::create_dir_all(dir.join(".devcontainer")).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(dir.join(".devcontainer/devcontainer.json"), r#"{"build": {"dockerfile": "Dockerfile"}, "remoteUser": "dev"}"#).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(dir.join(".devcontainer/Dockerfile"), format!("FROM {image}\nRUN echo building-{} && sleep 60\n", scope.id())).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.join(".devcontainer/devcontainer.json"),
+        r#"{"build": {"dockerfile": "Dockerfile"}, "remoteUser": "dev"}"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.join(".devcontainer/Dockerfile"),
+        format!(
+            "FROM {image}\nRUN echo building-{} && sleep 60\n",
+            scope.id()
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let build_dir = dir.clone();
-    let (code, output, killed) = tokio::task::spawn_blocking(move || kill_engine_during("build", &build_dir, "sleep 60"))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (code, output, killed) =
+        tokio::task::spawn_blocking(move || kill_engine_during("build", &build_dir, "sleep 60"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(code, Some(1), "{output}");
     assert!(
-        output.contains("stopped answering in the middle of a request") || output.contains("no Docker engine is running"),
+        output.contains("stopped answering in the middle of a request")
+            || output.contains("no Docker engine is running"),
         "a clear message: {output}"
     );
     assert!(output.contains("nothing was tagged"), "{output}");
-    tokio::task::spawn_blocking(move || drop(killed)).await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(berth_objects(&dir).await, Vec::<String>::new(), "nothing half-made");
+    tokio::task::spawn_blocking(move || drop(killed))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        berth_objects(&dir).await,
+        Vec::<String>::new(),
+        "nothing half-made"
+    );
 
     // 2. dockerd killed while postCreateCommand runs; the next up finishes the job.
     let dir = scope.project_dir("up");
@@ -183,17 +222,25 @@ async fn the_engine_dying_mid_build_and_mid_up_is_reported_and_repaired() {
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let up_dir = dir.clone();
-    let (code, output, killed) = tokio::task::spawn_blocking(move || kill_engine_during("up", &up_dir, "running postCreateCommand"))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (code, output, killed) = tokio::task::spawn_blocking(move || {
+        kill_engine_during("up", &up_dir, "running postCreateCommand")
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(code, Some(1), "{output}");
     assert!(
-        output.contains("stopped answering in the middle of a request") || output.contains("no Docker engine is running"),
+        output.contains("stopped answering in the middle of a request")
+            || output.contains("no Docker engine is running"),
         "a clear message: {output}"
     );
-    tokio::task::spawn_blocking(move || drop(killed)).await.unwrap_or_else(|e| panic!("{e}"));
+    tokio::task::spawn_blocking(move || drop(killed))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let left = berth_objects(&dir).await;
-    assert!(left.iter().all(|o| !o.contains("running")), "the engine stopped the container: {left:?}");
+    assert!(
+        left.iter().all(|o| !o.contains("running")),
+        "the engine stopped the container: {left:?}"
+    );
     let output = Command::new(env!("CARGO_BIN_EXE_berth"))
         .arg("up")
         .arg(&dir)
@@ -201,6 +248,13 @@ async fn the_engine_dying_mid_build_and_mid_up_is_reported_and_repaired() {
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
     let text = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{text}{}", String::from_utf8_lossy(&output.stderr));
-    assert!(text.contains("\"ran\":[\"postCreateCommand\"]"), "the next up runs what did not finish: {text}");
+    assert!(
+        output.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        text.contains("\"ran\":[\"postCreateCommand\"]"),
+        "the next up runs what did not finish: {text}"
+    );
 }

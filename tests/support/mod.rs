@@ -11,7 +11,9 @@ pub mod containers;
 pub mod engine;
 pub mod images;
 pub mod lock;
+pub mod recipe_project;
 pub mod scope;
+pub mod wheelhouse;
 
 pub use scope::TestScope;
 

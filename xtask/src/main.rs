@@ -17,6 +17,9 @@ tasks:
   test    install what the tests need, start dockerd and Xvfb when missing, then run
           formatting and lint checks, unit tests, engine tests, window end-to-end
           tests and the Windows cross-check
+  bench   time `berth up` against `devcontainer up` and raw docker on the same engine
+          and project (cold, warm running, warm stopped, requirements changed, fresh
+          container on a filled package volume) and print the ratios
   setup   only install what `run` and `test` need
   startup [RUNS]  launch the app RUNS times (default 5) under Xvfb: time to first
           paint and the memory of the app and its WebKit processes
@@ -30,6 +33,7 @@ fn main() -> ExitCode {
         Some("run") => tasks::run(),
         Some("test") => tasks::test(&rest),
         Some("setup") => tasks::setup(),
+        Some("bench") => tasks::bench(),
         Some("startup") => tasks::startup(&rest),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");

@@ -121,6 +121,26 @@ pub fn run() -> Result<()> {
     )
 }
 
+/// `cargo xtask bench`: `berth up` vs `devcontainer up` vs raw docker, ratios printed.
+pub fn bench() -> Result<()> {
+    install_prerequisites(true)?;
+    let target = target_dir()?;
+    let output = target.join("test-output");
+    std::fs::create_dir_all(&output)?;
+    engine::ensure_running(&output)?;
+    run_checked(
+        cargo().args(["build", "--release", "--bin", "berth"]),
+        "building the release berth binary the benchmark times (cargo build --release)",
+    )?;
+    run_checked(
+        cargo()
+            .args(["bench", "--bench", "up"])
+            .env("BERTH_BIN", target.join("release/berth"))
+            .env("BERTH_TEST_OUTPUT", &output),
+        "timing berth up, devcontainer up and raw docker (cargo bench --bench up)",
+    )
+}
+
 /// `cargo xtask startup [RUNS]`: build the app and measure its start as a user meets it.
 pub fn startup(args: &[String]) -> Result<()> {
     let runs = match args.first() {

@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use berth::engine::{Engine, Outcome};
 use berth::environment::checkpoint;
 
-use crate::progress::{self, Printer, Target};
+use crate::progress::{self, Printer};
+use crate::target::Target;
 
 /// Arguments of `berth checkpoint`.
 #[derive(Debug, clap::Args)]

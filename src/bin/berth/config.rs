@@ -1,23 +1,17 @@
 //! `berth config`: read a devcontainer.json and print the resolved configuration.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use berth::devcontainer::{self, model, LoadOptions, ResolvedConfig};
+use berth::devcontainer::{self, model, ResolvedConfig};
+
+use crate::target::Target;
 
 /// Arguments of `berth config`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The project folder, or a devcontainer.json.
-    #[arg(default_value = ".")]
-    pub path: PathBuf,
-    /// The devcontainer.json to use instead of looking for one in the project folder.
-    #[arg(long, value_name = "PATH")]
-    pub config: Option<PathBuf>,
-    /// Mount the project folder itself, not the Git repository it is in.
-    #[arg(long)]
-    pub no_git_root: bool,
+    #[command(flatten)]
+    pub target: Target,
     /// Print the resolved configuration (or the error) as JSON.
     #[arg(long)]
     pub json: bool,
@@ -25,13 +19,7 @@ pub struct Args {
 
 /// Read, check and resolve the configuration, and print it. Exits 1 when it is invalid.
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let options = LoadOptions {
-        config: args.config,
-        mount_git_root: !args.no_git_root,
-        local_env: None,
-        container_env: None,
-    };
-    let loaded = devcontainer::load(&args.path, &options);
+    let loaded = devcontainer::load(&args.target.path, &args.target.load_options());
     let mut out = std::io::stdout().lock();
     match (loaded, args.json) {
         (Ok(resolved), true) => {

@@ -8,7 +8,7 @@ use berth::engine::exec::{self, TerminalSize};
 use berth::engine::Engine;
 use berth::environment;
 
-use crate::progress::Target;
+use crate::target::Target;
 
 /// Arguments of `berth exec`.
 #[derive(Debug, clap::Args)]

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use berth::engine::Engine;
 use berth::environment::freeze;
 
-use crate::progress::{self, Target};
+use crate::progress;
+use crate::target::Target;
 
 /// Arguments of `berth freeze`.
 #[derive(Debug, clap::Args)]

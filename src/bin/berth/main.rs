@@ -13,6 +13,7 @@ mod recipes;
 mod reset;
 mod rm;
 mod stop;
+mod target;
 mod up;
 
 use std::process::ExitCode;
@@ -122,6 +123,12 @@ fn main() -> ExitCode {
             for cause in err.chain().skip(1) {
                 message.push_str(&format!("\n  caused by: {cause}"));
             }
+            if let Some(fix) = engine_fix(&err) {
+                message.push_str(&format!("\n  fix: {}", fix.description));
+                if let Some(command) = fix.command {
+                    message.push_str(&format!("\n       {command}"));
+                }
+            }
             eprintln!("{message}");
             ExitCode::FAILURE
         }
@@ -146,6 +153,17 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Rollback(args) => checkpoint::rollback(args).await,
         Command::Ls(args) => ls::run(args).await,
     }
+}
+
+/// How to get the engine back, when the error is that it is not there.
+fn engine_fix(err: &anyhow::Error) -> Option<berth::host::doctor::Fix> {
+    use berth::engine::EngineError;
+    err.chain().find_map(|cause| {
+        let engine = cause
+            .downcast_ref::<EngineError>()
+            .or_else(|| cause.downcast_ref::<Box<EngineError>>().map(AsRef::as_ref))?;
+        berth::host::doctor::fix_for(engine)
+    })
 }
 
 /// A closed stdout (e.g. `berth doctor | head -1`) is not an error.

@@ -3,41 +3,13 @@
 //! event with `--json`; and Ctrl-C as cancellation (cancelled is a result, exit 130).
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
 use std::sync::Mutex;
 
-use berth::devcontainer::LoadOptions;
 use berth::engine::{Cancel, Event, Progress};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// The exit code of a cancelled operation (as a shell reports Ctrl-C).
 pub const CANCELLED: u8 = 130;
-
-/// The project an environment verb works on.
-#[derive(Debug, Clone, clap::Args)]
-pub struct Target {
-    /// The project folder, or a devcontainer.json.
-    #[arg(default_value = ".")]
-    pub path: PathBuf,
-    /// The devcontainer.json to use, for projects with several configurations.
-    #[arg(long, value_name = "PATH")]
-    pub config: Option<PathBuf>,
-    /// Mount the project folder itself, not the Git repository it is in.
-    #[arg(long)]
-    pub no_git_root: bool,
-}
-
-impl Target {
-    /// How to read the project's configuration.
-    pub fn load_options(&self) -> LoadOptions {
-        LoadOptions {
-            config: self.config.clone(),
-            mount_git_root: !self.no_git_root,
-            local_env: None,
-            container_env: None,
-        }
-    }
-}
 
 /// Where progress goes.
 pub enum Printer {

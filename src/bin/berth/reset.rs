@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use berth::engine::Engine;
 use berth::environment::reset;
 
-use crate::progress::{self, Target};
+use crate::progress;
+use crate::target::Target;
 
 /// Arguments of `berth reset`.
 #[derive(Debug, clap::Args)]

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use berth::engine::Engine;
 use berth::environment::remove;
 
-use crate::progress::{self, Target};
+use crate::progress;
+use crate::target::Target;
 
 /// Arguments of `berth rm`.
 #[derive(Debug, clap::Args)]

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use berth::engine::{Engine, Outcome};
 use berth::environment::{self, UpOptions};
 
-use crate::progress::{self, Printer, Target};
+use crate::progress::{self, Printer};
+use crate::target::Target;
 
 /// Arguments of `berth up`.
 #[derive(Debug, clap::Args)]
