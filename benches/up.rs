@@ -346,7 +346,18 @@ async fn bench() {
     for (case, b, r, d, note) in &rows {
         println!("{case:<52} {b:>10} {r:>14} {d:>10}  {note}");
     }
-    // The reference CLI's images carry no label of the scope's: remove them by name.
+    // The reference CLI's package volume and images carry no label of the scope's.
+    let (_, mounts) = docker(&[
+        "inspect",
+        "--format",
+        "{{range .Mounts}}{{.Name}} {{end}}",
+        &reference_container(&theirs),
+    ]);
+    for name in String::from_utf8_lossy(&mounts.stdout).split_whitespace() {
+        if name.len() != 64 {
+            scope.track_volume(name.to_owned());
+        }
+    }
     let (_, named) = docker(&[
         "inspect",
         "--format",

@@ -56,6 +56,8 @@ pub enum Role {
     Checkpoint,
     /// The package volume at `~/.local`.
     Packages,
+    /// Another named volume of the configuration's mounts, made by Berth.
+    Volume,
     /// A short-lived helper container (sizes, ownership).
     Helper,
 }
@@ -69,6 +71,7 @@ impl Role {
             Self::UidImage => "uid-image",
             Self::Checkpoint => "checkpoint",
             Self::Packages => "packages",
+            Self::Volume => "volume",
             Self::Helper => "helper",
         }
     }

@@ -272,6 +272,32 @@ pub async fn up(
     if let Some(packages) = &plan.package_volume {
         ensure_package_volume(engine, environment, &packages.name).await?;
     }
+    // The other named volumes: made with Berth's label (so `rm` takes them) unless they
+    // exist, in which case they are used as they are and never deleted by Berth.
+    for mount in &effective.container.mounts {
+        let container::MountSpec::Volume {
+            name: Some(name), ..
+        } = mount
+        else {
+            continue;
+        };
+        if plan
+            .package_volume
+            .as_ref()
+            .is_some_and(|p| &p.name == name)
+        {
+            continue;
+        }
+        let exists = volume::inspect(engine, name)
+            .await
+            .map_err(engine_error(&folder, "look up a volume"))?
+            .is_some();
+        if !exists {
+            volume::create(engine, name, &environment.labels(Role::Volume))
+                .await
+                .map_err(engine_error(&folder, "create a volume"))?;
+        }
+    }
     for mount in &effective.container.mounts {
         if let container::MountSpec::Bind { source, .. } = mount {
             if !Path::new(source).exists() {

@@ -232,6 +232,12 @@ async fn compare(
     }
     // The reference CLI's images (`vsc-<folder>-<hash>[-uid]`) carry no label of ours:
     // remove them, by name, with the scope.
+    // And its named volumes.
+    for mount in reference_container(&theirs).await.mounts {
+        if mount.kind == "volume" && mount.source.len() != 64 {
+            scope.track_volume(mount.source);
+        }
+    }
     if let Some(name) = reference_image_name(&theirs).await {
         if let Some(base) = name.strip_suffix("-uid") {
             scope.track_image(base.to_owned());

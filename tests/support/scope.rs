@@ -39,6 +39,8 @@ pub struct TestScope {
     name: String,
     /// Image references this scope tagged or built without its labels.
     images: Mutex<Vec<String>>,
+    /// Volumes made for this scope without its labels (by the reference CLI).
+    volumes: Mutex<Vec<String>>,
 }
 
 impl TestScope {
@@ -71,6 +73,7 @@ impl TestScope {
             id,
             name: name.into(),
             images: Mutex::new(Vec::new()),
+            volumes: Mutex::new(Vec::new()),
         }
     }
 
@@ -129,6 +132,11 @@ impl TestScope {
         lock_ignoring_poison(&self.images).push(reference.into());
     }
 
+    /// Remove the volume `name` with this scope too: for volumes another tool made.
+    pub fn track_volume(&self, name: impl Into<String>) {
+        lock_ignoring_poison(&self.volumes).push(name.into());
+    }
+
     /// Create a labelled named volume; returns its name.
     pub async fn create_volume(&self, what: &str) -> String {
         let name = self.unique_name(what);
@@ -185,6 +193,7 @@ impl Drop for TestScope {
     fn drop(&mut self) {
         let id = self.id.clone();
         let images = std::mem::take(&mut *lock_ignoring_poison(&self.images));
+        let volumes = std::mem::take(&mut *lock_ignoring_poison(&self.volumes));
         let outcome = std::thread::Builder::new()
             .name(format!("berth-test-cleanup-{id}"))
             .spawn(move || -> Result<(), String> {
@@ -200,7 +209,18 @@ impl Drop for TestScope {
                         remove_berth_objects(&docker, |folder| folder.starts_with(&projects)).await;
                     let _ = std::fs::remove_dir_all(&projects);
                     let scope = remove_scope_objects(&docker, &id, &images).await;
-                    berth.and(scope)
+                    let mut errors = Vec::new();
+                    for volume in &volumes {
+                        if let Err(err) = remove_volume(&docker, volume).await {
+                            errors.push(err);
+                        }
+                    }
+                    let tracked = if errors.is_empty() {
+                        Ok(())
+                    } else {
+                        Err(errors.join("; "))
+                    };
+                    berth.and(scope).and(tracked)
                 })
             })
             .map_err(|err| format!("failed to start the cleanup thread: {err}"))
