@@ -5,7 +5,7 @@
  */
 export type EngineEvent = { 
 /**
- * `container` or `volume`.
+ * `container`.
  */
 kind: string, 
 /**
@@ -13,10 +13,10 @@ kind: string,
  */
 action: string, 
 /**
- * The object's id (a volume's name).
+ * The container's id.
  */
 id: string, 
 /**
- * The object's labels (containers only; volumes carry none in events).
+ * The container's labels (and the engine's attributes, such as `name`).
  */
 labels: { [key in string]: string }, };
