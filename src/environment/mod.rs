@@ -304,6 +304,22 @@ impl Environment {
         found.sort_by_key(|c| c.state != container::ContainerState::Running);
         Ok(found.into_iter().next())
     }
+
+    /// This project's container; [`EnvironmentError::NoContainer`] when there is none.
+    ///
+    /// # Errors
+    ///
+    /// No container, or the engine does not answer.
+    pub async fn existing_container(
+        &self,
+        engine: &Engine,
+    ) -> Result<ContainerSummary, EnvironmentError> {
+        self.container(engine)
+            .await?
+            .ok_or_else(|| EnvironmentError::NoContainer {
+                folder: self.local_folder.clone(),
+            })
+    }
 }
 
 /// A folder name as Docker names allow: lowercase letters, digits, `.`, `_`, `-`.

@@ -12,7 +12,7 @@ use std::process::Output;
 use std::time::Instant;
 
 use berth::engine::BuildPlan;
-use berth::recipe::{self, Choices, Framework, PipOptions, Recipe, TargetChoice};
+use berth::recipe::{self, Choices, Framework, Recipe};
 use serde_json::Value;
 
 use crate::support::containers::{self, Finished};
@@ -21,8 +21,6 @@ use crate::support::scope::{TEST_LABEL, TEST_NAME_LABEL};
 use crate::support::wheelhouse::{self, Wheel};
 use crate::support::{human_duration, progress, test_name, TestScope};
 
-/// The pip package every test recipe asks for besides its framework: a stand-in of ours.
-const PROBE: &str = "berth-probe==1.0.0";
 /// Where the tests mount the project in the container, as VS Code does.
 const WORKSPACE: &str = "/workspaces/project";
 
@@ -38,27 +36,7 @@ impl Project {
     fn cpu(framework: Framework) -> Self {
         let temp = tempfile::tempdir().unwrap_or_else(|err| panic!("no temp dir: {err}"));
         let dir = temp.path().join(format!("{}-project", framework.id()));
-        let choices = Choices {
-            framework,
-            target: TargetChoice::Cpu,
-            python: Some("3.11".parse().unwrap_or_else(|err| panic!("{err}"))),
-            pip: vec![PROBE.parse().unwrap_or_else(|err| panic!("{err}"))],
-            pip_options: PipOptions {
-                find_links: vec!["wheels".parse().unwrap_or_else(|err| panic!("{err}"))],
-                no_index: true,
-                ..PipOptions::default()
-            },
-            ..Choices::default()
-        };
-        let (recipe, report) = recipe::new_project(&dir, &choices, false)
-            .unwrap_or_else(|err| panic!("failed to write the {framework} project: {err}"));
-        assert!(!report.blocked(), "{report:?}");
-        let mut wheels = wheelhouse::stand_ins(PROBE);
-        for requirement in recipe.install.iter().flat_map(|i| i.requirements.iter()) {
-            wheels.extend(wheelhouse::stand_ins(requirement.as_str()));
-        }
-        wheelhouse::write(&dir.join("wheels"), &wheels)
-            .unwrap_or_else(|err| panic!("failed to write the wheelhouse: {err}"));
+        let recipe = crate::support::recipe_project::new(&dir, framework);
         Self {
             _temp: temp,
             dir,

@@ -171,27 +171,40 @@ async fn berth_objects(folder: &Path) -> Vec<String> {
     out
 }
 
+/// A project `name` of `scope` with `config` (and a `dockerfile`) in `.devcontainer/`.
+fn project(
+    scope: &TestScope,
+    name: &str,
+    config: &str,
+    dockerfile: Option<&str>,
+) -> std::path::PathBuf {
+    let dir = scope.project_dir(name);
+    let files =
+        std::iter::once(("devcontainer.json", config)).chain(dockerfile.map(|d| ("Dockerfile", d)));
+    for (file, contents) in files {
+        let path = dir.join(".devcontainer").join(file);
+        std::fs::create_dir_all(dir.join(".devcontainer"))
+            .and_then(|()| std::fs::write(&path, contents))
+            .unwrap_or_else(|err| panic!("failed to write {}: {err}", path.display()));
+    }
+    dir
+}
+
 #[tokio::test]
 async fn the_engine_dying_mid_build_and_mid_up_is_reported_and_repaired() {
     let scope = TestScope::new(test_name!()).await;
     let image = support::images::ensure(scope.docker(), support::images::Base::BookwormDev).await;
 
     // 1. dockerd killed while a build step runs.
-    let dir = scope.project_dir("build");
-    std::fs::create_dir_all(dir.join(".devcontainer")).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(
-        dir.join(".devcontainer/devcontainer.json"),
+    let dir = project(
+        &scope,
+        "build",
         r#"{"build": {"dockerfile": "Dockerfile"}, "remoteUser": "dev"}"#,
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(
-        dir.join(".devcontainer/Dockerfile"),
-        format!(
+        Some(&format!(
             "FROM {image}\nRUN echo building-{} && sleep 60\n",
             scope.id()
-        ),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+        )),
+    );
     let build_dir = dir.clone();
     let (code, output, killed) =
         tokio::task::spawn_blocking(move || kill_engine_during("build", &build_dir, "sleep 60"))
@@ -214,13 +227,14 @@ async fn the_engine_dying_mid_build_and_mid_up_is_reported_and_repaired() {
     );
 
     // 2. dockerd killed while postCreateCommand runs; the next up finishes the job.
-    let dir = scope.project_dir("up");
-    std::fs::create_dir_all(dir.join(".devcontainer")).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(
-        dir.join(".devcontainer/devcontainer.json"),
-        format!(r#"{{"image": "{image}", "remoteUser": "dev", "postCreateCommand": "echo creating; sleep 30; echo created > /tmp/created"}}"#),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let dir = project(
+        &scope,
+        "up",
+        &format!(
+            r#"{{"image": "{image}", "remoteUser": "dev", "postCreateCommand": "echo creating; sleep 30; echo created > /tmp/created"}}"#
+        ),
+        None,
+    );
     let up_dir = dir.clone();
     let (code, output, killed) = tokio::task::spawn_blocking(move || {
         kill_engine_during("up", &up_dir, "running postCreateCommand")

@@ -331,46 +331,9 @@ pub async fn sweep_stale(docker: &Docker, max_age: Duration) -> Result<usize, St
     let mut removed = 0;
     let mut errors = Vec::new();
 
-    let containers = docker
-        .list_containers(Some(
-            ListContainersOptionsBuilder::new()
-                .all(true)
-                .filters(&any_test_object)
-                .build(),
-        ))
-        .await
-        .map_err(|err| format!("failed to list test containers: {err}"))?;
-    for container in containers.iter().filter(|c| is_stale(c.labels.as_ref())) {
-        let Some(id) = container.id.as_deref() else {
-            continue;
-        };
-        tally(
-            remove_container(docker, id).await,
-            &mut removed,
-            &mut errors,
-        );
-    }
-
-    let volumes = docker
-        .list_volumes(Some(
-            ListVolumesOptionsBuilder::new()
-                .filters(&any_test_object)
-                .build(),
-        ))
-        .await
-        .map_err(|err| format!("failed to list test volumes: {err}"))?;
-    for volume in volumes
-        .volumes
-        .unwrap_or_default()
-        .iter()
-        .filter(|v| is_stale(Some(&v.labels)))
-    {
-        tally(
-            remove_volume(docker, &volume.name).await,
-            &mut removed,
-            &mut errors,
-        );
-    }
+    let test_objects = labelled(docker, TEST_LABEL).await?;
+    let stale = test_objects.keep(|labels| is_stale(Some(labels)));
+    remove_labelled(docker, &stale, &mut removed, &mut errors).await;
 
     let networks = docker
         .list_networks(Some(
@@ -390,22 +353,6 @@ pub async fn sweep_stale(docker: &Docker, max_age: Duration) -> Result<usize, St
             &mut errors,
         );
     }
-
-    let images = docker
-        .list_images(Some(
-            ListImagesOptionsBuilder::new()
-                .all(true)
-                .filters(&any_test_object)
-                .build(),
-        ))
-        .await
-        .map_err(|err| format!("failed to list test images: {err}"))?;
-    let stale = images
-        .into_iter()
-        .filter(|i| is_stale(Some(&i.labels)))
-        .map(|i| i.id)
-        .collect();
-    remove_images(docker, stale, &mut removed, &mut errors).await;
 
     let root = projects_root();
     let stale_folder = |folder: &Path| {
@@ -440,87 +387,22 @@ async fn remove_berth_objects(
     matches: impl Fn(&Path) -> bool,
 ) -> Result<(), String> {
     use berth::environment::{FOLDER_LABEL, LOCAL_FOLDER_LABEL, PROJECT_LABEL};
-    let berth_filter = HashMap::from([("label", vec![PROJECT_LABEL])]);
-    let ours = |labels: Option<&HashMap<String, String>>| {
+    let in_folder = |key: &str, labels: &HashMap<String, String>| {
         labels
-            .and_then(|l| l.get(FOLDER_LABEL))
+            .get(key)
             .is_some_and(|folder| matches(Path::new(folder)))
     };
     let mut removed = 0;
     let mut errors = Vec::new();
-    let containers = docker
-        .list_containers(Some(
-            ListContainersOptionsBuilder::new()
-                .all(true)
-                .filters(&berth_filter)
-                .build(),
-        ))
-        .await
-        .map_err(|err| format!("failed to list Berth's containers: {err}"))?;
+    let mut objects = labelled(docker, PROJECT_LABEL)
+        .await?
+        .keep(|labels| in_folder(FOLDER_LABEL, labels));
     // The reference CLI's containers of the same projects (side-by-side tests) too.
-    let reference_filter = HashMap::from([("label", vec![LOCAL_FOLDER_LABEL])]);
-    let reference = docker
-        .list_containers(Some(
-            ListContainersOptionsBuilder::new()
-                .all(true)
-                .filters(&reference_filter)
-                .build(),
-        ))
-        .await
-        .map_err(|err| format!("failed to list the reference CLI's containers: {err}"))?;
-    let of_reference = |labels: Option<&HashMap<String, String>>| {
-        labels
-            .and_then(|l| l.get(LOCAL_FOLDER_LABEL))
-            .is_some_and(|folder| matches(Path::new(folder)))
-    };
-    for container in containers
-        .iter()
-        .filter(|c| ours(c.labels.as_ref()))
-        .chain(reference.iter().filter(|c| of_reference(c.labels.as_ref())))
-    {
-        if let Some(id) = container.id.as_deref() {
-            tally(
-                remove_container(docker, id).await,
-                &mut removed,
-                &mut errors,
-            );
-        }
-    }
-    let images = docker
-        .list_images(Some(
-            ListImagesOptionsBuilder::new()
-                .all(true)
-                .filters(&berth_filter)
-                .build(),
-        ))
-        .await
-        .map_err(|err| format!("failed to list Berth's images: {err}"))?;
-    let images = images
-        .into_iter()
-        .filter(|i| ours(Some(&i.labels)))
-        .map(|i| i.id)
-        .collect();
-    remove_images(docker, images, &mut removed, &mut errors).await;
-    let volumes = docker
-        .list_volumes(Some(
-            ListVolumesOptionsBuilder::new()
-                .filters(&berth_filter)
-                .build(),
-        ))
-        .await
-        .map_err(|err| format!("failed to list Berth's volumes: {err}"))?;
-    for volume in volumes
-        .volumes
-        .unwrap_or_default()
-        .iter()
-        .filter(|v| ours(Some(&v.labels)))
-    {
-        tally(
-            remove_volume(docker, &volume.name).await,
-            &mut removed,
-            &mut errors,
-        );
-    }
+    let reference = labelled(docker, LOCAL_FOLDER_LABEL)
+        .await?
+        .keep(|labels| in_folder(LOCAL_FOLDER_LABEL, labels));
+    objects.containers.extend(reference.containers);
+    remove_labelled(docker, &objects, &mut removed, &mut errors).await;
     if errors.is_empty() {
         Ok(())
     } else {
@@ -570,6 +452,92 @@ async fn remove_scope_objects(
         Ok(())
     } else {
         Err(errors.join("; "))
+    }
+}
+
+/// The containers, images (intermediate ones too) and volumes that carry a label.
+#[derive(Debug, Default)]
+struct Labelled {
+    /// Container ids with their labels.
+    containers: Vec<(String, HashMap<String, String>)>,
+    /// Image ids with their labels.
+    images: Vec<(String, HashMap<String, String>)>,
+    /// Volume names with their labels.
+    volumes: Vec<(String, HashMap<String, String>)>,
+}
+
+impl Labelled {
+    /// Only the objects whose labels `wanted` accepts.
+    fn keep(self, wanted: impl Fn(&HashMap<String, String>) -> bool) -> Self {
+        let filter = |list: Vec<(String, HashMap<String, String>)>| {
+            list.into_iter()
+                .filter(|(_, labels)| wanted(labels))
+                .collect()
+        };
+        Self {
+            containers: filter(self.containers),
+            images: filter(self.images),
+            volumes: filter(self.volumes),
+        }
+    }
+}
+
+/// Every container, image and volume carrying the label `key` (any value).
+async fn labelled(docker: &Docker, key: &str) -> Result<Labelled, String> {
+    let filter = HashMap::from([("label", vec![key])]);
+    let containers = docker
+        .list_containers(Some(
+            ListContainersOptionsBuilder::new()
+                .all(true)
+                .filters(&filter)
+                .build(),
+        ))
+        .await
+        .map_err(|err| format!("failed to list containers labelled {key}: {err}"))?;
+    let images = docker
+        .list_images(Some(
+            ListImagesOptionsBuilder::new()
+                .all(true)
+                .filters(&filter)
+                .build(),
+        ))
+        .await
+        .map_err(|err| format!("failed to list images labelled {key}: {err}"))?;
+    let volumes = docker
+        .list_volumes(Some(
+            ListVolumesOptionsBuilder::new().filters(&filter).build(),
+        ))
+        .await
+        .map_err(|err| format!("failed to list volumes labelled {key}: {err}"))?;
+    Ok(Labelled {
+        containers: containers
+            .into_iter()
+            .filter_map(|c| Some((c.id?, c.labels.unwrap_or_default())))
+            .collect(),
+        images: images.into_iter().map(|i| (i.id, i.labels)).collect(),
+        volumes: volumes
+            .volumes
+            .unwrap_or_default()
+            .into_iter()
+            .map(|v| (v.name, v.labels))
+            .collect(),
+    })
+}
+
+/// Remove `objects`: containers, then images (children first), then volumes.
+async fn remove_labelled(
+    docker: &Docker,
+    objects: &Labelled,
+    removed: &mut usize,
+    errors: &mut Vec<String>,
+) {
+    for (id, _) in &objects.containers {
+        tally(remove_container(docker, id).await, removed, errors);
+    }
+    let images = objects.images.iter().map(|(id, _)| id.clone()).collect();
+    remove_images(docker, images, removed, errors).await;
+    for (name, _) in &objects.volumes {
+        tally(remove_volume(docker, name).await, removed, errors);
     }
 }
 
