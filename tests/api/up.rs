@@ -520,3 +520,23 @@ async fn the_remote_user_gets_the_callers_uid_and_gid_once() {
     assert!(text.contains("\"action\":\"created\""), "{text}");
     assert_eq!(project.out("id -u").await, "4242");
 }
+
+#[tokio::test]
+async fn an_image_that_cannot_be_pulled_is_named_with_the_fix() {
+    let scope = TestScope::new(test_name!()).await;
+    let project = Project::new(&scope, "pull", r#"{"image": "berth-test/no-such-image:1"}"#).await;
+    let (outcome, _) = project.try_up(&UpOptions::default()).await;
+    let err = outcome.expect_err("nothing can be pulled here");
+    let message = berth::error_chain(&err);
+    assert!(
+        message.contains("failed to pull the image 'berth-test/no-such-image:1'"),
+        "{message}"
+    );
+    assert!(message.contains("hint: the base image"), "{message}");
+    assert!(project
+        .environment()
+        .container(project.engine())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .is_none());
+}
