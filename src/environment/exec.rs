@@ -25,13 +25,7 @@ pub async fn session(
     let resolved = devcontainer::load(target, load)?;
     let environment = Environment::of(&resolved);
     let folder = environment.local_folder.clone();
-    let found =
-        environment
-            .container(engine)
-            .await?
-            .ok_or_else(|| EnvironmentError::NoContainer {
-                folder: folder.clone(),
-            })?;
+    let found = environment.existing_container(engine).await?;
     if found.state != ContainerState::Running {
         return Err(EnvironmentError::NotRunning { folder });
     }

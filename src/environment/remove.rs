@@ -68,13 +68,7 @@ pub async fn find(
 /// No container, or the engine fails.
 pub async fn stop(engine: &Engine, environment: &Environment) -> Result<bool, EnvironmentError> {
     let folder = &environment.local_folder;
-    let found =
-        environment
-            .container(engine)
-            .await?
-            .ok_or_else(|| EnvironmentError::NoContainer {
-                folder: folder.clone(),
-            })?;
+    let found = environment.existing_container(engine).await?;
     if found.state != ContainerState::Running {
         return Ok(false);
     }

@@ -171,6 +171,16 @@ async fn berth_objects(folder: &Path) -> Vec<String> {
     out
 }
 
+/// Berth failed (exit 1) saying the engine went away, not something vaguer.
+fn assert_says_the_engine_stopped(code: Option<i32>, output: &str) {
+    assert_eq!(code, Some(1), "{output}");
+    assert!(
+        output.contains("stopped answering in the middle of a request")
+            || output.contains("no Docker engine is running"),
+        "a clear message: {output}"
+    );
+}
+
 /// A project `name` of `scope` with `config` (and a `dockerfile`) in `.devcontainer/`.
 fn project(
     scope: &TestScope,
@@ -210,12 +220,7 @@ async fn the_engine_dying_mid_build_and_mid_up_is_reported_and_repaired() {
         tokio::task::spawn_blocking(move || kill_engine_during("build", &build_dir, "sleep 60"))
             .await
             .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(code, Some(1), "{output}");
-    assert!(
-        output.contains("stopped answering in the middle of a request")
-            || output.contains("no Docker engine is running"),
-        "a clear message: {output}"
-    );
+    assert_says_the_engine_stopped(code, &output);
     assert!(output.contains("nothing was tagged"), "{output}");
     tokio::task::spawn_blocking(move || drop(killed))
         .await
@@ -241,12 +246,7 @@ async fn the_engine_dying_mid_build_and_mid_up_is_reported_and_repaired() {
     })
     .await
     .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(code, Some(1), "{output}");
-    assert!(
-        output.contains("stopped answering in the middle of a request")
-            || output.contains("no Docker engine is running"),
-        "a clear message: {output}"
-    );
+    assert_says_the_engine_stopped(code, &output);
     tokio::task::spawn_blocking(move || drop(killed))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
