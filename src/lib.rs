@@ -4,11 +4,13 @@
 pub mod devcontainer;
 pub mod engine;
 pub mod environment;
+pub mod feature;
 pub mod host;
 pub mod json;
 pub mod logging;
 pub mod project_file;
 pub mod recipe;
+pub mod secrets;
 
 /// The app's reverse-DNS identifier, as in `tauri.conf.json`; names its folders.
 pub const APP_IDENTIFIER: &str = "dev.berth.app";

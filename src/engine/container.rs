@@ -228,6 +228,14 @@ pub struct ContainerInfo {
     pub user: String,
     /// Its mounts.
     pub mounts: Vec<MountInfo>,
+    /// Capabilities added (`CAP_…`).
+    pub cap_add: Vec<String>,
+    /// Security options.
+    pub security_opt: Vec<String>,
+    /// Whether it runs privileged.
+    pub privileged: bool,
+    /// Whether an init process runs as PID 1.
+    pub init: bool,
 }
 
 impl ContainerInfo {
@@ -331,7 +339,8 @@ pub async fn create(engine: &Engine, spec: &ContainerSpec) -> Result<String, Eng
             device_requests,
             init: spec.init.then_some(true),
             privileged: Some(spec.privileged),
-            cap_add: (!spec.cap_add.is_empty()).then(|| spec.cap_add.clone()),
+            cap_add: (!spec.cap_add.is_empty())
+                .then(|| spec.cap_add.iter().map(|c| capability(c)).collect()),
             security_opt: (!spec.security_opt.is_empty()).then(|| spec.security_opt.clone()),
             network_mode: spec.network_mode.clone(),
             ipc_mode: spec.ipc_mode.clone(),
@@ -527,7 +536,12 @@ pub async fn inspect(engine: &Engine, id: &str) -> Result<Option<ContainerInfo>,
     };
     let state = answer.state.unwrap_or_default();
     let config = answer.config.unwrap_or_default();
+    let host = answer.host_config.unwrap_or_default();
     Ok(Some(ContainerInfo {
+        cap_add: host.cap_add.unwrap_or_default(),
+        security_opt: host.security_opt.unwrap_or_default(),
+        privileged: host.privileged.unwrap_or(false),
+        init: host.init.unwrap_or(false),
         id: answer.id.unwrap_or_default(),
         name: answer
             .name
@@ -553,6 +567,17 @@ pub async fn inspect(engine: &Engine, id: &str) -> Result<Option<ContainerInfo>,
             })
             .collect(),
     }))
+}
+
+/// A capability as the docker CLI sends it: upper case with the `CAP_` prefix
+/// (`sys_ptrace` → `CAP_SYS_PTRACE`), `ALL` as it is.
+pub fn capability(name: &str) -> String {
+    let upper = name.trim().to_uppercase();
+    if upper == "ALL" || upper.starts_with("CAP_") {
+        upper
+    } else {
+        format!("CAP_{upper}")
+    }
 }
 
 /// A time as the engine writes it in JSON (Go's RFC 3339 with nanoseconds, trailing
@@ -581,6 +606,13 @@ pub(crate) fn is_status(err: &bollard::errors::Error, status: u16) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn capabilities_are_sent_as_the_docker_cli_sends_them() {
+        assert_eq!(capability("sys_ptrace"), "CAP_SYS_PTRACE");
+        assert_eq!(capability("CAP_NET_ADMIN"), "CAP_NET_ADMIN");
+        assert_eq!(capability("all"), "ALL");
+    }
 
     #[test]
     fn times_read_as_the_engine_writes_them() {

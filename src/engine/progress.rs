@@ -74,6 +74,8 @@ impl Cancel {
 pub enum Phase {
     /// Packing and sending the build context.
     Context,
+    /// Fetching Dev Container Features.
+    Features,
     /// Building an image.
     Build,
     /// Changing the container user's UID/GID to the host user's.

@@ -76,13 +76,16 @@ pub fn label(entries: &[Map<String, Value>]) -> String {
         .iter()
         .filter(|entry| !entry.is_empty())
         .map(|entry| {
+            // A Feature's entry: `id` first, then its properties in the Feature order.
+            let order: Vec<&str> = if entry.contains_key("id") {
+                std::iter::once("id")
+                    .chain(crate::feature::manifest::RECORDED.iter().copied())
+                    .collect()
+            } else {
+                RECORDED.to_vec()
+            };
             let mut keys: Vec<&String> = entry.keys().collect();
-            keys.sort_by_key(|key| {
-                RECORDED
-                    .iter()
-                    .position(|k| k == key)
-                    .unwrap_or(RECORDED.len())
-            });
+            keys.sort_by_key(|key| order.iter().position(|k| k == key).unwrap_or(order.len()));
             let fields: Vec<String> = keys
                 .into_iter()
                 .map(|key| {
@@ -129,6 +132,8 @@ pub struct Merged {
     pub mounts: Vec<Value>,
     /// Lifecycle commands per property, each with where it came from, in run order.
     pub lifecycle: BTreeMap<String, Vec<(String, Value)>>,
+    /// Features' `entrypoint`s, run by the keep-alive before the container's command.
+    pub entrypoints: Vec<String>,
 }
 
 /// Merge `entries` (image entries first, devcontainer.json's last).
@@ -185,6 +190,11 @@ pub fn merge(entries: &[Map<String, Value>]) -> Merged {
                         let target = mount_target(mount).unwrap_or_default();
                         mounts.retain(|(t, _)| t != &target || target.is_empty());
                         mounts.push((target, mount.clone()));
+                    }
+                }
+                "entrypoint" => {
+                    if let Some(entrypoint) = text(value).filter(|e| !e.is_empty()) {
+                        merged.entrypoints.push(entrypoint);
                     }
                 }
                 "onCreateCommand"

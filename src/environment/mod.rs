@@ -5,6 +5,7 @@
 
 pub mod checkpoint;
 pub mod exec;
+pub mod features;
 pub mod freeze;
 pub mod lifecycle;
 pub mod list;
@@ -83,6 +84,9 @@ pub enum EnvironmentError {
     /// The devcontainer.json could not be read.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// A Feature cannot be fetched or used.
+    #[error(transparent)]
+    Feature(#[from] crate::feature::FeatureError),
     /// The engine failed a request.
     #[error("failed to {doing} for '{}'", folder.display())]
     Engine {
@@ -261,6 +265,11 @@ impl Environment {
     /// The known-good image: the last one that built.
     pub fn image(&self) -> String {
         format!("{}:latest", self.repository())
+    }
+
+    /// The image a Dockerfile builds when Features go on top of it.
+    pub fn base_image(&self) -> String {
+        format!("{}:base", self.repository())
     }
 
     /// The container's name, e.g. `berth-thesis-1a2b3c4d`.

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use crate::devcontainer::model::{
     AppPort, CommandStep, GpuRequirement, LifecycleCommand, LifecycleStage, Mount, MountKind,
 };
+use crate::devcontainer::substitute::{self, Variables};
 use crate::devcontainer::{ResolvedConfig, Source};
 use crate::engine::container::{ContainerSpec, MountSpec, Publish};
 use crate::engine::image::ImageInfo;
@@ -83,6 +84,10 @@ pub struct Plan {
     pub hash: String,
     /// What Berth reads but cannot act on, and other notes.
     pub warnings: Vec<String>,
+    /// Whether devcontainer.json lists Features (installed on top of the base image).
+    pub features: bool,
+    /// `overrideFeatureInstallOrder`.
+    pub feature_install_order: Vec<String>,
 }
 
 /// The settings of the container once the image's own metadata is merged in.
@@ -124,6 +129,25 @@ impl Plan {
             .iter()
             .map(|w| format!("{}: {}", w.property, w.message))
             .collect();
+        let features = !config.features.is_empty();
+        let feature_install_order: Vec<String> = config
+            .other
+            .get("overrideFeatureInstallOrder")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect();
+        // Local Features are part of the project: a changed one makes a new container.
+        let config_dir = resolved
+            .config_file
+            .parent()
+            .unwrap_or(&resolved.local_folder);
+        for key in config.features.keys() {
+            if key.starts_with("./") || key.starts_with("../") {
+                hashed.push(crate::feature::folder_digest(&config_dir.join(key)));
+            }
+        }
         let source = match (config.source(), &resolved.dockerfile_build) {
             (Source::Dockerfile { .. }, Some(dockerfile)) => {
                 let text = std::fs::read(&dockerfile.dockerfile).map_err(|err| {
@@ -138,7 +162,13 @@ impl Plan {
                 let mut plan = BuildPlan {
                     context: dockerfile.context.clone(),
                     dockerfile: dockerfile.dockerfile.clone(),
-                    tag: environment.image(),
+                    // With Features, the Dockerfile's image is the base of the Features
+                    // stage, which gets the known-good tag.
+                    tag: if features {
+                        environment.base_image()
+                    } else {
+                        environment.image()
+                    },
                     args: build.args.clone(),
                     target: build.target.clone(),
                     labels: environment.labels(Role::Image),
@@ -194,14 +224,25 @@ impl Plan {
             gpu,
             hash: hash(&parts),
             warnings,
+            features,
+            feature_install_order,
         })
     }
 
     /// The image the container will run, before any UID change.
     pub fn image_reference(&self) -> String {
         match &self.source {
+            _ if self.features => self.environment.image(),
             ImageSource::Build(plan) => plan.tag.clone(),
             ImageSource::Image(image) => image.clone(),
+        }
+    }
+
+    /// The known-good tag Berth moves on each successful build, when Berth builds one.
+    pub fn known_good(&self) -> Option<String> {
+        match &self.source {
+            ImageSource::Image(_) if !self.features => None,
+            _ => Some(self.environment.image()),
         }
     }
 
@@ -247,10 +288,19 @@ impl Plan {
                 EnvironmentError::Invalid(format!("`workspaceMount` '{workspace}': {m}"))
             })?);
         }
+        // Features' and images' mounts may name `${devcontainerId}` and the workspace.
+        let vars = Variables {
+            local_workspace_folder: Some(
+                self.environment.local_folder.to_string_lossy().into_owned(),
+            ),
+            container_workspace_folder: Some(self.workspace_folder.clone()),
+            devcontainer_id: Some(self.environment.id.clone()),
+            ..Variables::from_process_env()
+        };
         let image_mounts = from_image
             .mounts
             .iter()
-            .filter_map(|value| value.as_str().and_then(|text| Mount::parse(text).ok()));
+            .filter_map(|value| metadata_mount(value, &vars));
         for mount in image_mounts.chain(config.mounts.iter().cloned()) {
             let spec = mount_spec(&mount).map_err(|message| {
                 EnvironmentError::Invalid(format!(
@@ -267,7 +317,16 @@ impl Plan {
             .override_command
             .or(from_image.override_command)
             .unwrap_or(true);
-        let mut cmd = vec!["-c".to_owned(), KEEP_ALIVE.to_owned(), "-".to_owned()];
+        let script = if from_image.entrypoints.is_empty() {
+            KEEP_ALIVE.to_owned()
+        } else {
+            KEEP_ALIVE.replacen(
+                "\n\nexec",
+                &format!("\n{}\nexec", from_image.entrypoints.join("\n")),
+                1,
+            )
+        };
+        let mut cmd = vec!["-c".to_owned(), script, "-".to_owned()];
         if !override_command {
             cmd.extend(image.entrypoint.iter().cloned());
             cmd.extend(image.cmd.iter().cloned());
@@ -392,6 +451,26 @@ fn lifecycle(
         }
     }
     out
+}
+
+/// A mount of an image's (or a Feature's) metadata, string or object form, its
+/// variables substituted.
+fn metadata_mount(value: &Value, vars: &Variables) -> Option<Mount> {
+    let text = match value {
+        Value::String(text) => text.clone(),
+        Value::Object(map) => {
+            let field = |key: &str| map.get(key).and_then(Value::as_str);
+            let mut text = format!("type={}", field("type")?);
+            if let Some(source) = field("source").filter(|s| !s.is_empty()) {
+                text.push_str(&format!(",source={source}"));
+            }
+            text.push_str(&format!(",target={}", field("target")?));
+            text
+        }
+        _ => return None,
+    };
+    let text = substitute::substitute(&text, vars).unwrap_or(text);
+    Mount::parse(&text).ok()
 }
 
 /// A lifecycle command from an image's metadata (JSON).

@@ -421,15 +421,13 @@ async fn is_current(
     if found.labels.get(CONFIG_HASH_LABEL) != Some(&plan.hash) {
         return Ok(false);
     }
-    let ImageSource::Build(build) = &plan.source else {
+    let Some(tag) = plan.known_good() else {
         return Ok(true);
     };
-    let known_good = image::inspect(engine, &build.tag)
-        .await
-        .map_err(engine_error(
-            &plan.environment.local_folder,
-            "look up the image",
-        ))?;
+    let known_good = image::inspect(engine, &tag).await.map_err(engine_error(
+        &plan.environment.local_folder,
+        "look up the image",
+    ))?;
     Ok(match known_good {
         Some(image) => found.labels.get(IMAGE_ID_LABEL) == Some(&image.id),
         // Removed behind Berth's back: the container still has its layers.
@@ -600,7 +598,8 @@ impl Upped {
 }
 
 /// The image to run: built (tagged known-good only when the build succeeds) or, for an
-/// image configuration, used as it is or pulled.
+/// image configuration, used as it is or pulled; with Features, that image with the
+/// Features installed on top (the known-good image then).
 async fn ensure_image(
     engine: &Engine,
     plan: &Plan,
@@ -609,17 +608,40 @@ async fn ensure_image(
     progress: &dyn Progress,
     cancel: &Cancel,
 ) -> Result<Outcome<String>, EnvironmentError> {
-    let folder = &plan.environment.local_folder;
     if options.no_build {
         let known_good = plan.environment.image();
         if image::inspect(engine, &known_good)
             .await
-            .map_err(engine_error(folder, "look up the image"))?
+            .map_err(engine_error(
+                &plan.environment.local_folder,
+                "look up the image",
+            ))?
             .is_some()
         {
             return Ok(Outcome::Done(known_good));
         }
     }
+    let Outcome::Done(base) =
+        ensure_base_image(engine, plan, options, kept, progress, cancel).await?
+    else {
+        return Ok(Outcome::Cancelled);
+    };
+    if !plan.features {
+        return Ok(Outcome::Done(base));
+    }
+    super::features::ensure(engine, plan, &base, options, kept, progress, cancel).await
+}
+
+/// The image the Dockerfile builds, or the configuration's image.
+async fn ensure_base_image(
+    engine: &Engine,
+    plan: &Plan,
+    options: &UpOptions,
+    kept: bool,
+    progress: &dyn Progress,
+    cancel: &Cancel,
+) -> Result<Outcome<String>, EnvironmentError> {
+    let folder = &plan.environment.local_folder;
     match &plan.source {
         ImageSource::Build(build_plan) => {
             let mut build_plan = build_plan.clone();

@@ -83,6 +83,12 @@ struct Seen {
     labels: BTreeMap<String, Value>,
     exec: String,
     order: String,
+    installed: String,
+    entrypoint: String,
+    cap_add: Vec<String>,
+    security_opt: Vec<String>,
+    privileged: bool,
+    init: bool,
 }
 
 /// `text` with the project's folder and id replaced, so two copies compare.
@@ -95,22 +101,29 @@ fn normal(text: &str, project: &Project) -> String {
 /// The same probe through each tool's own exec.
 const PROBE: &str = "echo user=$(id -un) uid=$(id -u) gid=$(id -g) pwd=$(pwd); env | grep -v -e '^HOSTNAME=' -e '^_=' | sort";
 
-async fn seen(project: &Project, info: &ContainerInfo, exec_output: String) -> Seen {
-    let order = exec::capture(
+/// What a file in the container holds ("" when it is not there).
+async fn file_text(project: &Project, info: &ContainerInfo, path: &str) -> String {
+    exec::capture(
         project.engine(),
         &info.id,
         &ExecSpec {
-            cmd: vec![
-                "sh".into(),
-                "-c".into(),
-                "cat /tmp/order 2>/dev/null".into(),
-            ],
+            cmd: vec!["sh".into(), "-c".into(), format!("cat {path} 2>/dev/null")],
             ..ExecSpec::default()
         },
     )
     .await
     .unwrap_or_else(|err| panic!("{err}"))
-    .stdout_text();
+    .stdout_text()
+}
+
+async fn seen(project: &Project, info: &ContainerInfo, exec_output: String) -> Seen {
+    let order = file_text(project, info, "/tmp/order").await;
+    // What Features' install.sh wrote while the image was built.
+    let installed = normal(&file_text(project, info, "/tmp/installed").await, project);
+    // What Features' entrypoints wrote when the container started.
+    let entrypoint = file_text(project, info, "/tmp/entry").await;
+    let mut cap_add = info.cap_add.clone();
+    cap_add.sort();
     let mut env: Vec<String> = info.env.iter().map(|e| normal(e, project)).collect();
     env.sort();
     let mut mounts: Vec<String> = info
@@ -147,6 +160,12 @@ async fn seen(project: &Project, info: &ContainerInfo, exec_output: String) -> S
         labels,
         exec: normal(&exec_output, project),
         order,
+        installed,
+        entrypoint,
+        cap_add,
+        security_opt: info.security_opt.clone(),
+        privileged: info.privileged,
+        init: info.init,
     }
 }
 
@@ -246,16 +265,10 @@ async fn compare(
     }
 }
 
-/// A case: its name, its devcontainer.json, and other files (path, contents).
-type Case = (&'static str, String, Vec<(&'static str, String)>);
-
-#[tokio::test]
-async fn berth_and_the_reference_cli_make_the_same_container() {
-    let scope = TestScope::new(test_name!()).await;
-    let image = images::ensure(scope.docker(), Base::BookwormDev).await;
-    let data = scope.project_dir("host-data");
+/// Every lifecycle command, each noting its stage in `/tmp/order`.
+fn lifecycle() -> String {
     let order = |stage: &str| format!("echo {stage} >> /tmp/order");
-    let lifecycle = format!(
+    format!(
         r#""onCreateCommand": "{}",
   "updateContentCommand": ["sh", "-c", "{}"],
   "postCreateCommand": "{}",
@@ -266,7 +279,18 @@ async fn berth_and_the_reference_cli_make_the_same_container() {
         order("postCreate"),
         order("postStart"),
         order("postAttach")
-    );
+    )
+}
+
+/// A case: its name, its devcontainer.json, and other files (path, contents).
+type Case = (&'static str, String, Vec<(String, String)>);
+
+#[tokio::test]
+async fn berth_and_the_reference_cli_make_the_same_container() {
+    let scope = TestScope::new(test_name!()).await;
+    let image = images::ensure(scope.docker(), Base::BookwormDev).await;
+    let data = scope.project_dir("host-data");
+    let lifecycle = lifecycle();
     let cases: Vec<Case> = vec![
         (
             "image-mounts-env",
@@ -298,9 +322,9 @@ async fn berth_and_the_reference_cli_make_the_same_container() {
 }}"#
             ),
             vec![(
-                ".devcontainer/Dockerfile",
+                ".devcontainer/Dockerfile".to_owned(),
                 format!("FROM {image} AS base\nARG GREETING\nENV GREETING=${{GREETING}}\nFROM base AS dev\nENV STAGE=dev\n"),
-            ), ("src/.keep", String::new())],
+            ), ("src/.keep".to_owned(), String::new())],
         ),
         (
             "users-and-uid",
@@ -318,10 +342,118 @@ async fn berth_and_the_reference_cli_make_the_same_container() {
         ),
     ];
     for (case, config, files) in &cases {
-        let files: Vec<(&str, &str)> = files.iter().map(|(p, c)| (*p, c.as_str())).collect();
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, c)| (p.as_str(), c.as_str()))
+            .collect();
         side_by_side(&scope, case, config, &files).await;
     }
     // What `berth new` writes (PyTorch, CPU, the hermetic base image swapped in).
     let generated = crate::keep::recipe_project(&scope, "template/generated").await;
     side_by_side_copies(&scope, "generated", &generated.dir).await;
+}
+
+#[tokio::test]
+async fn berth_and_the_reference_cli_install_local_features_alike() {
+    let scope = TestScope::new(test_name!()).await;
+    let image = images::ensure(scope.docker(), Base::BookwormDev).await;
+    for (case, config, files) in feature_cases(&image, &lifecycle()) {
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, c)| (p.as_str(), c.as_str()))
+            .collect();
+        side_by_side(&scope, case, &config, &files).await;
+    }
+}
+
+/// A local Feature's files: `devcontainer-feature.json` and an install.sh that notes
+/// what it saw.
+fn feature_files(folder: &str, manifest: &str, install: &str) -> Vec<(String, String)> {
+    vec![
+        (
+            format!(".devcontainer/{folder}/devcontainer-feature.json"),
+            manifest.to_owned(),
+        ),
+        (
+            format!(".devcontainer/{folder}/install.sh"),
+            format!("#!/bin/sh\nset -e\n{install}\n"),
+        ),
+    ]
+}
+
+/// Configurations with local Features: options of every type, `installsAfter`, a
+/// Feature's env (one extending PATH), mount, capabilities, init, entrypoint and
+/// lifecycle commands, on an image and on a Dockerfile.
+fn feature_cases(image: &str, lifecycle: &str) -> Vec<Case> {
+    let note = r#"echo "$(basename "$PWD" | sed 's/^[0-9]*[-_]//;s/_[0-9]*$//') GREETING=$GREETING SHOUT=$SHOUT FLAVOUR=$FLAVOUR remote=$_REMOTE_USER:$_REMOTE_USER_HOME container=$_CONTAINER_USER:$_CONTAINER_USER_HOME HELLO_HOME=$HELLO_HOME" >> /tmp/installed"#;
+    let mut local = feature_files(
+        "hello",
+        r#"{
+  "id": "hello", "version": "1.0.0", "name": "Hello",
+  "options": {
+    "greeting": {"type": "string", "proposals": ["hi"], "default": "hey"},
+    "shout": {"type": "boolean", "default": false},
+    "flavour": {"type": "string", "enum": ["a", "b"], "default": "a"}
+  },
+  "containerEnv": {"HELLO_HOME": "/opt/hello", "PATH": "/opt/hello/bin:${PATH}"},
+  "mounts": [{"source": "hello-${devcontainerId}", "target": "/hello-data", "type": "volume"}],
+  "capAdd": ["SYS_PTRACE"],
+  "securityOpt": ["seccomp=unconfined"],
+  "postCreateCommand": "echo feature-hello-postCreate >> /tmp/order",
+  "installsAfter": ["./world"]
+}"#,
+        note,
+    );
+    local.extend(feature_files(
+        "world",
+        r#"{"id": "world", "version": "0.1.0", "containerEnv": {"WORLD": "round"},
+  "init": true,
+  "onCreateCommand": "echo feature-world-onCreate >> /tmp/order",
+  "postStartCommand": ["sh", "-c", "echo feature-world-postStart >> /tmp/order"]}"#,
+        note,
+    ));
+    let mut dockerfile = feature_files(
+        "tool",
+        r#"{"id": "tool", "version": "2.0.0",
+  "options": {"level": {"type": "string", "default": "3"}},
+  "entrypoint": "/usr/local/share/tool-entry.sh",
+  "privileged": true,
+  "postAttachCommand": "echo feature-tool-postAttach >> /tmp/order"}"#,
+        r#"printf '#!/bin/sh\necho entry-$LEVEL >> /tmp/entry\n' | sed "s/\$LEVEL/$LEVEL/" > /usr/local/share/tool-entry.sh
+chmod +x /usr/local/share/tool-entry.sh
+echo "tool LEVEL=$LEVEL remote=$_REMOTE_USER container=$_CONTAINER_USER" >> /tmp/installed"#,
+    );
+    dockerfile.push((
+        ".devcontainer/Dockerfile".to_owned(),
+        format!("FROM {image}\nENV FROM_DOCKERFILE=yes\n"),
+    ));
+    vec![
+        (
+            "local-features",
+            format!(
+                r#"{{
+  "image": "{image}",
+  "remoteUser": "dev",
+  "features": {{
+    "./hello": {{"greeting": "hi there", "shout": true}},
+    "./world": {{}}
+  }},
+  {lifecycle}
+}}"#
+            ),
+            local,
+        ),
+        (
+            "dockerfile-features",
+            format!(
+                r#"{{
+  "build": {{"dockerfile": "Dockerfile"}},
+  "containerUser": "dev",
+  "features": {{"./tool": {{"level": "7"}}}},
+  {lifecycle}
+}}"#
+            ),
+            dockerfile,
+        ),
+    ]
 }

@@ -213,9 +213,14 @@ pub fn test(cargo_test_args: &[String]) -> Result<()> {
         )
     })?;
     steps.step("cargo test --workspace", || {
+        // The keyring tests need a session keyring of their own (keyutils refuses to
+        // find keys in the user's fallback session): `keyctl session -` gives one.
+        let cargo_path = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut test = Command::new("keyctl");
+        test.current_dir(system::repo_root())
+            .args(["session", "-", &cargo_path]);
         run_checked(
-            cargo()
-                .args(["test", "--workspace"])
+            test.args(["test", "--workspace"])
                 .args(cargo_test_args)
                 .env("DISPLAY", &display.name)
                 .env("TAURI_DRIVER", &tauri_driver)
