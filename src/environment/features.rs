@@ -13,7 +13,7 @@ use crate::engine::{build, BuildPlan, Builder, Engine};
 use crate::feature::cache::FeatureCache;
 use crate::feature::lockfile::Lockfile;
 use crate::feature::stage::{self, Users};
-use crate::feature::{FeatureError, Resolver};
+use crate::feature::{FeatureError, FeatureSet, Resolver};
 
 use super::metadata;
 use super::plan::Plan;
@@ -23,23 +23,18 @@ use super::{engine_error, EnvironmentError, Role, METADATA_LABEL};
 /// The label holding the hash of what the Features stage installed.
 pub const FEATURES_INPUTS_LABEL: &str = "dev.berth.features-inputs";
 
-/// Install the plan's Features on `base`; returns the image to run.
+/// Resolve the plan's Features (fetching what is not cached) and write the lock file:
+/// done before any build, so a Feature that cannot be had fails at once.
 ///
 /// # Errors
 ///
-/// A Feature that cannot be fetched or used, the stage's build (the known-good image
-/// stays), the engine.
-pub(super) async fn ensure(
-    engine: &Engine,
+/// A Feature that cannot be fetched or used.
+pub(super) async fn resolve(
     plan: &Plan,
-    base: &str,
-    options: &UpOptions,
-    kept: bool,
     progress: &dyn Progress,
     cancel: &Cancel,
-) -> Result<Outcome<String>, EnvironmentError> {
+) -> Result<Outcome<FeatureSet>, EnvironmentError> {
     let environment = &plan.environment;
-    let folder = &environment.local_folder;
     let config = &plan.resolved.config;
     let cache = FeatureCache::new().ok_or_else(|| FeatureError::Stage {
         message: "there is no cache folder for Features (no home folder?); set BERTH_CACHE_DIR"
@@ -76,6 +71,27 @@ pub(super) async fn ensure(
             message: err.to_string(),
         });
     }
+    Ok(Outcome::Done(set))
+}
+
+/// Install `set` on `base`; returns the image to run.
+///
+/// # Errors
+///
+/// The stage's build (the known-good image stays), the engine.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn install(
+    engine: &Engine,
+    plan: &Plan,
+    set: &FeatureSet,
+    base: &str,
+    options: &UpOptions,
+    kept: bool,
+    progress: &dyn Progress,
+    cancel: &Cancel,
+) -> Result<Outcome<String>, EnvironmentError> {
+    let environment = &plan.environment;
+    let folder = &environment.local_folder;
     if set.installs.is_empty() {
         return Ok(Outcome::Done(base.to_owned()));
     }

@@ -621,15 +621,27 @@ async fn ensure_image(
             return Ok(Outcome::Done(known_good));
         }
     }
+    // Features first: one that cannot be fetched fails before a long build.
+    let features = if plan.features {
+        match super::features::resolve(plan, progress, cancel).await? {
+            Outcome::Done(set) => Some(set),
+            Outcome::Cancelled => return Ok(Outcome::Cancelled),
+        }
+    } else {
+        None
+    };
     let Outcome::Done(base) =
         ensure_base_image(engine, plan, options, kept, progress, cancel).await?
     else {
         return Ok(Outcome::Cancelled);
     };
-    if !plan.features {
-        return Ok(Outcome::Done(base));
+    match features {
+        None => Ok(Outcome::Done(base)),
+        Some(set) => {
+            super::features::install(engine, plan, &set, &base, options, kept, progress, cancel)
+                .await
+        }
     }
-    super::features::ensure(engine, plan, &base, options, kept, progress, cancel).await
 }
 
 /// The image the Dockerfile builds, or the configuration's image.

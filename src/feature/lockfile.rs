@@ -19,6 +19,9 @@ pub struct Locked {
     pub resolved: String,
     /// The manifest digest.
     pub integrity: String,
+    /// The Feature's `dependsOn` references, when it has any.
+    #[serde(default, rename = "dependsOn", skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
 }
 
 /// The lock file's content.
@@ -121,6 +124,7 @@ mod tests {
                 version: "1.0.0".into(),
                 resolved: "ghcr.io/x/y@sha256:ab".into(),
                 integrity: "sha256:ab".into(),
+                depends_on: vec!["ghcr.io/x/base:1".into()],
             },
         );
         assert!(lock.write_if_changed(&path).unwrap());

@@ -264,6 +264,7 @@ impl Resolver<'_> {
                         version: manifest.version.clone().unwrap_or_default(),
                         resolved: oci.pinned(digest),
                         integrity: digest.clone(),
+                        depends_on: manifest.depends_on.keys().cloned().collect(),
                     },
                 );
             }

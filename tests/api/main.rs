@@ -8,6 +8,7 @@ mod support;
 mod build;
 mod devcontainer;
 mod doctor;
+mod features;
 mod harness;
 mod images;
 mod keep;

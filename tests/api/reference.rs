@@ -13,13 +13,11 @@ use serde_json::Value;
 
 use crate::project::{self, Project};
 use crate::support::images::{self, Base};
+use crate::support::registry::TestRegistry;
 use crate::support::{progress, test_name, TestScope};
 
 /// The reference CLI the tests compare with (pinned in `tests/tools/`).
-pub const CLI: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/tools/node_modules/@devcontainers/cli/devcontainer.js"
-);
+pub const CLI: &str = crate::support::REFERENCE_CLI;
 
 /// `devcontainer <verb> --workspace-folder <dir> <rest>`; returns stdout, fails the test
 /// on error.
@@ -184,10 +182,16 @@ fn copy_tree(from: &Path, to: &Path) {
 }
 
 /// Up both, compare; stop both, up both, compare again.
-async fn side_by_side(scope: &TestScope, case: &str, config: &str, files: &[(&str, &str)]) {
+/// Returns the two projects (the reference CLI's, Berth's).
+async fn side_by_side(
+    scope: &TestScope,
+    case: &str,
+    config: &str,
+    files: &[(&str, &str)],
+) -> (Project, Project) {
     let theirs = Project::new(scope, &format!("reference/{case}"), config).await;
     let ours = Project::new(scope, &format!("berth/{case}"), config).await;
-    compare(scope, case, theirs, ours, files).await;
+    compare(scope, case, theirs, ours, files).await
 }
 
 /// Both tools on copies of the project in `template`.
@@ -207,7 +211,7 @@ async fn compare(
     theirs: Project,
     ours: Project,
     files: &[(&str, &str)],
-) {
+) -> (Project, Project) {
     for (path, contents) in files {
         theirs.write(path, contents);
         ours.write(path, contents);
@@ -258,11 +262,17 @@ async fn compare(
         }
     }
     if let Some(name) = reference_image_name(&theirs).await {
-        if let Some(base) = name.strip_suffix("-uid") {
+        let without_uid = name.strip_suffix("-uid").unwrap_or(&name).to_owned();
+        // With Features: `vsc-…` (a Dockerfile's build), `vsc-…-features`, `…-uid`.
+        if let Some(base) = without_uid.strip_suffix("-features") {
             scope.track_image(base.to_owned());
+        }
+        if without_uid != name {
+            scope.track_image(without_uid);
         }
         scope.track_image(name);
     }
+    (theirs, ours)
 }
 
 /// Every lifecycle command, each noting its stage in `/tmp/order`.
@@ -353,8 +363,11 @@ async fn berth_and_the_reference_cli_make_the_same_container() {
     side_by_side_copies(&scope, "generated", &generated.dir).await;
 }
 
+// One test for every Feature case: the reference CLI's classic-builder path retags one
+// shared image (`dev_container_feature_content_temp`) per build, so two of its Feature
+// builds at once could install each other's Features.
 #[tokio::test]
-async fn berth_and_the_reference_cli_install_local_features_alike() {
+async fn berth_and_the_reference_cli_install_features_alike() {
     let scope = TestScope::new(test_name!()).await;
     let image = images::ensure(scope.docker(), Base::BookwormDev).await;
     for (case, config, files) in feature_cases(&image, &lifecycle()) {
@@ -362,8 +375,62 @@ async fn berth_and_the_reference_cli_install_local_features_alike() {
             .iter()
             .map(|(p, c)| (p.as_str(), c.as_str()))
             .collect();
-        side_by_side(&scope, case, &config, &files).await;
+        let (theirs, ours) = side_by_side(&scope, case, &config, &files).await;
+        assert_eq!(
+            lockfile(&theirs),
+            lockfile(&ours),
+            "{case}: the lock files differ"
+        );
     }
+
+    // OCI Features from a real registry on loopback: a tag, a dependency that is not
+    // listed (fetched through `dependsOn`), and a digest-pinned one.
+    let registry = TestRegistry::start(false);
+    let host = registry.host();
+    let collection = scope.project_dir("published");
+    crate::features::publish_examples_on(&collection, &host);
+    let digests = registry.publish(&collection, "berth/features");
+    let config = format!(
+        r#"{{
+  "image": "{image}",
+  "remoteUser": "dev",
+  "features": {{
+    "{host}/berth/features/app:1": {{"mode": "fast"}},
+    "{host}/berth/features/extra@{}": true
+  }},
+  {}
+}}"#,
+        digests["extra"],
+        lifecycle()
+    );
+    let (theirs, ours) = side_by_side(&scope, "oci-features", &config, &[]).await;
+    let locked = lockfile(&ours);
+    assert_eq!(
+        lockfile(&theirs),
+        locked,
+        "oci-features: the lock files differ"
+    );
+    let features = &locked["features"];
+    assert_eq!(
+        features[format!("{host}/berth/features/app:1")]["integrity"],
+        digests["app"].as_str(),
+        "{locked:#}"
+    );
+    assert!(
+        features[format!("{host}/berth/features/base:1")].is_object(),
+        "{locked:#}"
+    );
+    let installed = ours.out("cat /tmp/installed").await;
+    assert_eq!(installed, "base\napp MODE=fast\nextra");
+    scope.track_image("dev_container_feature_content_temp");
+}
+
+/// A project's `devcontainer-lock.json` (`null` when there is none).
+fn lockfile(project: &Project) -> Value {
+    std::fs::read_to_string(project.dir.join(".devcontainer/devcontainer-lock.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or(Value::Null)
 }
 
 /// A local Feature's files: `devcontainer-feature.json` and an install.sh that notes

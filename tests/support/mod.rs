@@ -12,10 +12,17 @@ pub mod engine;
 pub mod images;
 pub mod lock;
 pub mod recipe_project;
+pub mod registry;
 pub mod scope;
 pub mod wheelhouse;
 
 pub use scope::TestScope;
+
+/// The reference CLI (`@devcontainers/cli`, pinned in `tests/tools/`).
+pub const REFERENCE_CLI: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/tools/node_modules/@devcontainers/cli/devcontainer.js"
+);
 
 use std::io::Write;
 use std::time::Duration;

@@ -81,6 +81,14 @@ pub const TEST_PACKAGES: &[Package] = &[
         why: "the tiny FROM-scratch test image",
     },
     Package {
+        name: "docker-registry",
+        why: "a real OCI registry on loopback that the Features tests publish to",
+    },
+    Package {
+        name: "apache2-utils",
+        why: "htpasswd, for the registry that asks for a password",
+    },
+    Package {
         name: "keyutils",
         why: "a kernel keyring session for the keyring tests",
     },

@@ -225,7 +225,9 @@ pub fn test(cargo_test_args: &[String]) -> Result<()> {
                 .env("DISPLAY", &display.name)
                 .env("TAURI_DRIVER", &tauri_driver)
                 .env("BERTH_DESKTOP_BIN", target.join("debug/berth-desktop"))
-                .env("BERTH_TEST_OUTPUT", &output),
+                .env("BERTH_TEST_OUTPUT", &output)
+                // Features fetched by the tests stay out of the user's own cache.
+                .env("BERTH_CACHE_DIR", output.join("berth-cache")),
             "running unit, engine and window tests (cargo test --workspace)",
         )
     })?;
