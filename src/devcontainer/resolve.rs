@@ -345,6 +345,19 @@ fn resolve(
         }),
         Source::Image(_) | Source::Dockerfile { .. } => {}
     }
+    // Features Berth cannot fetch, and deprecated short ids, are said while reading.
+    let config_dir = config_file.parent().unwrap_or(local_folder);
+    for key in config.features.keys() {
+        let property = format!("features[\"{key}\"]");
+        match crate::feature::reference::FeatureSource::parse(key, config_dir) {
+            Ok((_, Some(message))) => warnings.push(Warning { property, message }),
+            Ok((_, None)) => {}
+            Err(err) => warnings.push(Warning {
+                property,
+                message: err.to_string(),
+            }),
+        }
+    }
     let raw = match raw.to_json() {
         serde_json::Value::Object(map) => map,
         _ => serde_json::Map::new(),

@@ -59,6 +59,51 @@ pub fn folder_digest(folder: &Path) -> Vec<u8> {
     hasher.finalize().to_vec()
 }
 
+/// The message of [`FeatureError::Unavailable`]: one line per missing folder, one for
+/// the unreachable registries.
+fn unavailable(
+    missing: &[(String, PathBuf)],
+    unreachable: &[String],
+    registries: &[String],
+    cause: &str,
+) -> String {
+    let mut lines: Vec<String> = missing
+        .iter()
+        .map(|(feature, path)| {
+            format!(
+                "the Feature \"{feature}\" names the folder '{}', which does not exist; Feature folders live inside .devcontainer/",
+                path.display()
+            )
+        })
+        .collect();
+    if !unreachable.is_empty() {
+        let quoted = |names: &[String]| {
+            names
+                .iter()
+                .map(|n| format!("\"{n}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let features = if unreachable.len() == 1 {
+            "the Feature"
+        } else {
+            "the Features"
+        };
+        let registry_word = if registries.len() == 1 {
+            "the registry"
+        } else {
+            "the registries"
+        };
+        let hosts: Vec<String> = registries.iter().map(|r| format!("'{r}'")).collect();
+        lines.push(format!(
+            "cannot fetch {features} {}: {registry_word} {} cannot be reached ({cause}); are you offline? Connect and run `berth up` again, or copy the Feature into .devcontainer/ and name it \"./<folder>\"",
+            quoted(unreachable),
+            hosts.join(", ")
+        ));
+    }
+    lines.join("\n")
+}
+
 /// What can go wrong with a Feature. Each names the Feature as devcontainer.json does.
 #[derive(Debug, thiserror::Error)]
 pub enum FeatureError {
@@ -69,14 +114,6 @@ pub enum FeatureError {
         feature: String,
         /// Why, and the form to write instead.
         message: String,
-    },
-    /// A local Feature's folder is not there.
-    #[error("the Feature \"{feature}\" names the folder '{}', which does not exist; Feature folders live inside .devcontainer/", path.display())]
-    Missing {
-        /// The key as written.
-        feature: String,
-        /// The folder it names.
-        path: PathBuf,
     },
     /// A Feature's `devcontainer-feature.json` cannot be used.
     #[error("the Feature \"{feature}\" has a bad {}: {message}", path.display())]
@@ -104,14 +141,17 @@ pub enum FeatureError {
         /// The Features concerned and what to change.
         message: String,
     },
-    /// The registry could not be reached and nothing usable is cached.
-    #[error("cannot fetch the Feature \"{feature}\": the registry '{registry}' cannot be reached ({cause}); are you offline? Connect and run `berth up` again, or copy the Feature into .devcontainer/ and name it \"./<folder>\"")]
-    Unreachable {
-        /// The key as written.
-        feature: String,
-        /// The registry host.
-        registry: String,
-        /// The network's error.
+    /// Features that cannot be had: folders that are not there, registries that cannot
+    /// be reached (with nothing usable cached). Every one is named, not just the first.
+    #[error("{}", unavailable(missing, unreachable, registries, cause))]
+    Unavailable {
+        /// Local Features whose folder is not there: key and folder.
+        missing: Vec<(String, PathBuf)>,
+        /// OCI Features that could not be fetched, as written.
+        unreachable: Vec<String>,
+        /// Their registry hosts.
+        registries: Vec<String>,
+        /// The network's error (the first one).
         cause: String,
     },
     /// The registry wants credentials.
@@ -208,6 +248,8 @@ impl Resolver<'_> {
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
+        let mut unreachable: Vec<(String, String, String)> = Vec::new();
+        let mut missing: Vec<(String, PathBuf)> = Vec::new();
         let mut next = 0;
         while next < queue.len() {
             if cancel.is_cancelled() {
@@ -223,11 +265,9 @@ impl Resolver<'_> {
             set.warnings.extend(warning);
             let (folder, digest) = match &source {
                 FeatureSource::Local(path) => {
-                    if !path.join(manifest::MANIFEST_FILE).is_file() && !path.is_dir() {
-                        return Err(FeatureError::Missing {
-                            feature: key.clone(),
-                            path: path.clone(),
-                        });
+                    if !path.is_dir() {
+                        missing.push((key.clone(), path.clone()));
+                        continue;
                     }
                     (path.clone(), None)
                 }
@@ -241,7 +281,13 @@ impl Resolver<'_> {
                         })?);
                     }
                     let registry = client.as_ref().expect("made above");
-                    let (folder, digest) = self
+                    // A registry that cannot be reached: note it, and go on to name
+                    // every Feature that cannot be had, not just the first.
+                    if unreachable.iter().any(|(_, r, _)| r == &oci.registry) {
+                        unreachable.push((key.clone(), oci.registry.clone(), String::new()));
+                        continue;
+                    }
+                    match self
                         .fetch(
                             registry,
                             &key,
@@ -250,8 +296,15 @@ impl Resolver<'_> {
                             &mut set.warnings,
                             progress,
                         )
-                        .await?;
-                    (folder, Some(digest))
+                        .await
+                    {
+                        Ok((folder, digest)) => (folder, Some(digest)),
+                        Err(FeatureError::Unavailable { cause, .. }) => {
+                            unreachable.push((key.clone(), oci.registry.clone(), cause));
+                            continue;
+                        }
+                        Err(other) => return Err(other),
+                    }
                 }
             };
             let manifest = FeatureManifest::read(&folder, &key)?;
@@ -283,6 +336,23 @@ impl Resolver<'_> {
                 folder,
                 values,
                 digest,
+            });
+        }
+        if !missing.is_empty() || !unreachable.is_empty() {
+            let mut registries: Vec<String> = Vec::new();
+            for (_, registry, _) in &unreachable {
+                if !registries.contains(registry) {
+                    registries.push(registry.clone());
+                }
+            }
+            return Err(FeatureError::Unavailable {
+                cause: unreachable
+                    .first()
+                    .map(|(_, _, c)| c.clone())
+                    .unwrap_or_default(),
+                missing,
+                unreachable: unreachable.into_iter().map(|(key, _, _)| key).collect(),
+                registries,
             });
         }
         let nodes: Vec<order::Node> = set
@@ -331,9 +401,10 @@ impl Resolver<'_> {
             }
         }
         let fail = |failure: RegistryFailure| match failure {
-            RegistryFailure::Unreachable(cause) => FeatureError::Unreachable {
-                feature: key.to_owned(),
-                registry: oci.registry.clone(),
+            RegistryFailure::Unreachable(cause) => FeatureError::Unavailable {
+                missing: Vec::new(),
+                unreachable: vec![key.to_owned()],
+                registries: vec![oci.registry.clone()],
                 cause,
             },
             RegistryFailure::Unauthorized { had_credentials } => FeatureError::Unauthorized {

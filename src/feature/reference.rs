@@ -116,7 +116,11 @@ impl FeatureSource {
             message: why.to_owned(),
         };
         if key.starts_with("./") || key.starts_with("../") {
-            return Ok((Self::Local(config_dir.join(key)), None));
+            let relative: PathBuf = Path::new(key)
+                .components()
+                .filter(|c| !matches!(c, std::path::Component::CurDir))
+                .collect();
+            return Ok((Self::Local(config_dir.join(relative)), None));
         }
         if key.starts_with('/') {
             return Err(refuse(

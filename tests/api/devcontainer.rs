@@ -44,7 +44,7 @@ fn reference_cli() -> PathBuf {
 }
 
 /// Each corpus project, by name.
-fn projects(kind: &str) -> Vec<(String, PathBuf)> {
+pub(crate) fn projects(kind: &str) -> Vec<(String, PathBuf)> {
     let dir = corpus(kind);
     let mut projects: Vec<(String, PathBuf)> = std::fs::read_dir(&dir)
         .unwrap_or_else(|err| panic!("failed to list {}: {err}", dir.display()))
@@ -66,7 +66,7 @@ fn projects(kind: &str) -> Vec<(String, PathBuf)> {
 
 /// A copy of a corpus project in a fresh temporary folder (outside this Git checkout, so
 /// no Git root changes the workspace), keeping the project's folder name.
-fn copy_project(source: &Path) -> (tempfile::TempDir, PathBuf) {
+pub(crate) fn copy_project(source: &Path) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap_or_else(|err| panic!("failed to make a temp dir: {err}"));
     let name = source.file_name().unwrap_or_default();
     let target = dir.path().join(name);
@@ -93,7 +93,7 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// The one devcontainer.json of a project, as Berth finds it.
-fn config_file(project: &Path) -> PathBuf {
+pub(crate) fn config_file(project: &Path) -> PathBuf {
     berth::devcontainer::discover::find(project).unwrap_or_else(|err| panic!("{err}"))
 }
 

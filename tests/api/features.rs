@@ -180,7 +180,7 @@ async fn an_unreachable_registry_is_named_and_a_locked_feature_builds_offline() 
     assert!(
         matches!(
             err,
-            EnvironmentError::Feature(FeatureError::Unreachable { .. })
+            EnvironmentError::Feature(FeatureError::Unavailable { .. })
         ) && text.contains(&format!("\"{host}/berth/features/greet:1.2\""))
             && text.contains("offline"),
         "{text}"
@@ -315,4 +315,82 @@ async fn a_failing_install_script_names_the_feature_and_keeps_the_last_working_i
         .unwrap_or_else(|err| panic!("{err}"))
         .unwrap_or_else(|| panic!("the container is gone"));
     assert_eq!(info.state, container::ContainerState::Running);
+}
+
+#[tokio::test]
+async fn corpus_files_with_features_are_refused_naming_every_feature_that_cannot_be_had() {
+    let scope = TestScope::new(test_name!()).await;
+    let busybox = images::ensure(scope.docker(), Base::Busybox).await;
+    let engine = scope.engine().await;
+    let (mut refused, mut started) = (0, 0);
+    for (name, source) in crate::devcontainer::projects("valid") {
+        let (_keep, project) = crate::devcontainer::copy_project(&source);
+        let load = crate::project::load();
+        let Ok(resolved) = berth::devcontainer::load(&project, &load) else {
+            continue;
+        };
+        let features: Vec<&String> = resolved
+            .config
+            .features
+            .iter()
+            .filter(|(_, value)| **value != serde_json::Value::Bool(false))
+            .map(|(key, _)| key)
+            .collect();
+        // Compose projects are Compose's test (they need Compose first).
+        if features.is_empty() || resolved.config.compose.is_some() {
+            continue;
+        }
+        // The repository's own Dockerfile is not in the corpus: a stand-in, so what
+        // stops the project is what Features it needs.
+        if let Some(build) = &resolved.dockerfile_build {
+            if !build.dockerfile.exists() {
+                std::fs::write(&build.dockerfile, format!("FROM {busybox}\n"))
+                    .unwrap_or_else(|err| panic!("{err}"));
+            }
+        }
+        let outcome = berth::environment::up(
+            &engine,
+            &project,
+            &load,
+            &UpOptions::default(),
+            &berth::engine::progress::Silent,
+            &berth::engine::Cancel::new(),
+        )
+        .await;
+        match outcome {
+            Ok(_) => {
+                started += 1;
+                // Started (its Features were at hand): take everything it made away.
+                let environment = berth::environment::Environment::of(&resolved);
+                let owned = berth::environment::remove::owned(&engine, &environment)
+                    .await
+                    .unwrap_or_else(|err| panic!("{err}"));
+                berth::environment::remove::remove(&engine, &environment, &owned)
+                    .await
+                    .unwrap_or_else(|err| panic!("{err}"));
+            }
+            Err(EnvironmentError::Feature(err)) => {
+                let text = err.to_string();
+                for feature in &features {
+                    assert!(
+                        text.contains(&format!("\"{feature}\"")),
+                        "{name}: {feature} is not named in: {text}"
+                    );
+                }
+                refused += 1;
+            }
+            Err(other) => panic!(
+                "{name}: refused for another reason: {}",
+                berth::error_chain(&other)
+            ),
+        }
+    }
+    crate::support::progress(format!(
+        "corpus files with Features: {started} started, {refused} refused naming every Feature that cannot be had"
+    ));
+    assert!(
+        refused + started >= 10,
+        "only {} corpus files use Features",
+        refused + started
+    );
 }

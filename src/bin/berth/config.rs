@@ -106,6 +106,13 @@ fn print_summary(out: &mut impl Write, resolved: &ResolvedConfig) -> std::io::Re
             .collect();
         row(out, "ports", &ports.join(", "))?;
     }
+    for (feature, options) in &config.features {
+        let options = match options {
+            serde_json::Value::Object(map) if map.is_empty() => String::new(),
+            other => format!(" {other}"),
+        };
+        row(out, "feature", &format!("{feature}{options}"))?;
+    }
     for stage in model::LifecycleStage::ALL {
         if let Some(command) = config.lifecycle.get(stage) {
             let text = match command {
