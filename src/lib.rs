@@ -1,6 +1,7 @@
 //! Berth's core: everything the desktop app and the `berth` command line can do lives
 //! here, as documented functions over plain types, so both front ends stay thin.
 
+pub mod compose;
 pub mod devcontainer;
 pub mod engine;
 pub mod environment;

@@ -139,24 +139,19 @@ impl ResolvedConfig {
     ///
     /// # Errors
     ///
-    /// [`ConfigError::Unsupported`] for Docker Compose and for a configuration with no
-    /// image, Dockerfile or Compose file.
+    /// [`ConfigError::Unsupported`] for a configuration with no image, Dockerfile or
+    /// Compose file.
     pub fn ensure_supported(&self) -> Result<(), ConfigError> {
         match self.config.source() {
-            Source::Compose(_) => Err(ConfigError::Unsupported {
-                path: self.config_file.clone(),
-                message: COMPOSE_UNSUPPORTED.to_owned(),
-            }),
             Source::Missing => Err(ConfigError::Unsupported {
                 path: self.config_file.clone(),
                 message: NO_SOURCE.to_owned(),
             }),
-            Source::Image(_) | Source::Dockerfile { .. } => Ok(()),
+            Source::Image(_) | Source::Dockerfile { .. } | Source::Compose(_) => Ok(()),
         }
     }
 }
 
-const COMPOSE_UNSUPPORTED: &str = "Docker Compose configurations (dockerComposeFile) are not supported by Berth yet; use \"image\" or \"build\", or open this project with VS Code";
 const NO_SOURCE: &str =
     "the configuration names no \"image\", \"build.dockerfile\" or \"dockerComposeFile\"; add one";
 
@@ -335,15 +330,11 @@ fn resolve(
         })
         .collect();
     match config.source() {
-        Source::Compose(_) => warnings.push(Warning {
-            property: "dockerComposeFile".to_owned(),
-            message: COMPOSE_UNSUPPORTED.to_owned(),
-        }),
         Source::Missing => warnings.push(Warning {
             property: "image".to_owned(),
             message: NO_SOURCE.to_owned(),
         }),
-        Source::Image(_) | Source::Dockerfile { .. } => {}
+        Source::Image(_) | Source::Dockerfile { .. } | Source::Compose(_) => {}
     }
     // Features Berth cannot fetch, and deprecated short ids, are said while reading.
     let config_dir = config_file.parent().unwrap_or(local_folder);
@@ -725,15 +716,14 @@ mod tests {
     }
 
     #[test]
-    fn compose_is_read_but_flagged() {
+    fn compose_is_read_and_can_be_started() {
         let (_dir, resolved) = load_one(
             r#"{"dockerComposeFile": "compose.yml", "service": "app", "workspaceFolder": "/app"}"#,
         );
         assert_eq!(resolved.workspace.folder, "/app");
         assert_eq!(resolved.workspace.mount, None);
-        assert_eq!(resolved.warnings[0].property, "dockerComposeFile");
-        let err = resolved.ensure_supported().unwrap_err();
-        assert!(err.to_string().contains("not supported"), "{err}");
+        assert!(resolved.warnings.is_empty(), "{:?}", resolved.warnings);
+        assert!(resolved.ensure_supported().is_ok());
         let (_dir, resolved) = load_one(r#"{"dockerComposeFile": "compose.yml"}"#);
         assert_eq!(resolved.workspace.folder, "/");
     }

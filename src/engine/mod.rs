@@ -11,6 +11,7 @@ pub mod events;
 pub mod exec;
 pub mod hint;
 pub mod image;
+pub mod network;
 pub mod progress;
 pub mod volume;
 

@@ -4,6 +4,7 @@
 //! `dev.berth.project=<devcontainerId>`; Berth deletes nothing that lacks it.
 
 pub mod checkpoint;
+pub mod compose;
 pub mod exec;
 pub mod features;
 pub mod freeze;
@@ -61,6 +62,10 @@ pub enum Role {
     Volume,
     /// A short-lived helper container (sizes, ownership).
     Helper,
+    /// Another service of the environment's Compose project.
+    Service,
+    /// The default network of the environment's Compose project.
+    Network,
 }
 
 impl Role {
@@ -74,6 +79,8 @@ impl Role {
             Self::Packages => "packages",
             Self::Volume => "volume",
             Self::Helper => "helper",
+            Self::Service => "service",
+            Self::Network => "network",
         }
     }
 }

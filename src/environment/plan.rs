@@ -34,6 +34,8 @@ pub enum ImageSource {
     Build(BuildPlan),
     /// An image by reference, pulled when missing.
     Image(String),
+    /// A Docker Compose project: Compose builds or pulls the service's image.
+    Compose,
 }
 
 /// The named volume at the container user's `~/.local`.
@@ -105,6 +107,9 @@ pub struct Effective {
     pub update_remote_user_uid: bool,
     /// How to read the user's environment (`userEnvProbe`).
     pub user_env_probe: String,
+    /// `overrideCommand` where devcontainer.json or an image says it (Compose's default
+    /// is false, the others' true).
+    pub override_command: Option<bool>,
     /// Warnings from reading `runArgs`.
     pub warnings: Vec<String>,
 }
@@ -184,6 +189,17 @@ impl Plan {
                 hashed.push(image.as_bytes().to_vec());
                 ImageSource::Image(image.to_owned())
             }
+            (Source::Compose(compose), _) => {
+                // Every compose file is part of what the container is made from.
+                let config_dir = resolved
+                    .config_file
+                    .parent()
+                    .unwrap_or(&resolved.local_folder);
+                for file in &compose.files {
+                    hashed.push(std::fs::read(config_dir.join(file)).unwrap_or_default());
+                }
+                ImageSource::Compose
+            }
             _ => unreachable!("ensure_supported refuses the rest"),
         };
         // A changed requirements file makes a new container, whose post-create step
@@ -235,13 +251,15 @@ impl Plan {
             _ if self.features => self.environment.image(),
             ImageSource::Build(plan) => plan.tag.clone(),
             ImageSource::Image(image) => image.clone(),
+            // The service's image is known once Compose has read its files.
+            ImageSource::Compose => self.environment.image(),
         }
     }
 
     /// The known-good tag Berth moves on each successful build, when Berth builds one.
     pub fn known_good(&self) -> Option<String> {
         match &self.source {
-            ImageSource::Image(_) if !self.features => None,
+            ImageSource::Image(_) | ImageSource::Compose if !self.features => None,
             _ => Some(self.environment.image()),
         }
     }
@@ -313,10 +331,8 @@ impl Plan {
             mounts.push(spec);
         }
 
-        let override_command = config
-            .override_command
-            .or(from_image.override_command)
-            .unwrap_or(true);
+        let explicit_override = config.override_command.or(from_image.override_command);
+        let override_command = explicit_override.unwrap_or(true);
         let script = if from_image.entrypoints.is_empty() {
             KEEP_ALIVE.to_owned()
         } else {
@@ -394,6 +410,7 @@ impl Plan {
                 .map(|p| p.as_str().to_owned())
                 .or(from_image.user_env_probe.clone())
                 .unwrap_or_else(|| "loginInteractiveShell".to_owned()),
+            override_command: explicit_override,
             warnings,
         })
     }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::devcontainer::{self, ConfigError, LoadOptions};
 use crate::engine::container::{self, ContainerState};
-use crate::engine::{image, volume, Engine};
+use crate::engine::{image, network, volume, Engine};
 
 use super::{engine_error, up, Environment, EnvironmentError, FOLDER_LABEL, PROJECT_LABEL};
 
@@ -61,21 +61,49 @@ pub async fn find(
     }
 }
 
-/// Stop the environment's container; `Ok(false)` when it was not running.
+/// Stop the environment's container (and the other services of its Compose project);
+/// returns its name and whether it was running.
 ///
 /// # Errors
 ///
 /// No container, or the engine fails.
-pub async fn stop(engine: &Engine, environment: &Environment) -> Result<bool, EnvironmentError> {
+pub async fn stop(
+    engine: &Engine,
+    environment: &Environment,
+) -> Result<(String, bool), EnvironmentError> {
     let folder = &environment.local_folder;
     let found = environment.existing_container(engine).await?;
     if found.state != ContainerState::Running {
-        return Ok(false);
+        return Ok((found.name, false));
     }
     container::stop(engine, &found.id, STOP_GRACE)
         .await
         .map_err(engine_error(folder, "stop the container"))?;
-    Ok(true)
+    // The other services of a Compose project stop with it (shutdownAction stopCompose).
+    for companion in companions(engine, environment).await? {
+        if companion.state == ContainerState::Running {
+            container::stop(engine, &companion.id, STOP_GRACE)
+                .await
+                .map_err(engine_error(
+                    folder,
+                    "stop a service of its Compose project",
+                ))?;
+        }
+    }
+    Ok((found.name, true))
+}
+
+/// The containers of the other services of the environment's Compose project.
+async fn companions(
+    engine: &Engine,
+    environment: &Environment,
+) -> Result<Vec<container::ContainerSummary>, EnvironmentError> {
+    container::list(engine, &environment.filter(super::Role::Service))
+        .await
+        .map_err(engine_error(
+            &environment.local_folder,
+            "list its Compose services",
+        ))
 }
 
 /// Remove the environment's container, keeping its volumes; `Ok(None)` when there was
@@ -98,6 +126,14 @@ pub async fn down(
             "remove the container",
         ))?;
     up::forget(&found.id);
+    for companion in companions(engine, environment).await? {
+        container::remove(engine, &companion.id)
+            .await
+            .map_err(engine_error(
+                &environment.local_folder,
+                "remove a service of its Compose project",
+            ))?;
+    }
     Ok(Some(found.name))
 }
 
@@ -110,12 +146,17 @@ pub struct Owned {
     pub images: Vec<(String, Vec<String>)>,
     /// Volume names.
     pub volumes: Vec<String>,
+    /// Networks (id, name): a Compose project's default network.
+    pub networks: Vec<(String, String)>,
 }
 
 impl Owned {
     /// True when there is nothing.
     pub fn is_empty(&self) -> bool {
-        self.containers.is_empty() && self.images.is_empty() && self.volumes.is_empty()
+        self.containers.is_empty()
+            && self.images.is_empty()
+            && self.volumes.is_empty()
+            && self.networks.is_empty()
     }
 }
 
@@ -141,11 +182,17 @@ pub async fn owned(engine: &Engine, environment: &Environment) -> Result<Owned, 
         containers: containers.into_iter().map(|c| (c.id, c.name)).collect(),
         images: images.into_iter().map(|i| (i.id, i.tags)).collect(),
         volumes: volumes.into_iter().map(|v| v.name).collect(),
+        networks: network::list(engine, &labels)
+            .await
+            .map_err(engine_error(folder, "list its networks"))?
+            .into_iter()
+            .map(|n| (n.id, n.name))
+            .collect(),
     })
 }
 
 /// Remove exactly `owned` (as listed by [`owned`]): containers, then images, then
-/// volumes. Objects already gone are not an error.
+/// volumes, then networks. Objects already gone are not an error.
 ///
 /// # Errors
 ///
@@ -185,6 +232,11 @@ pub async fn remove(
         volume::remove(engine, name)
             .await
             .map_err(engine_error(folder, "remove a volume"))?;
+    }
+    for (id, _) in &owned.networks {
+        network::remove(engine, id)
+            .await
+            .map_err(engine_error(folder, "remove a network"))?;
     }
     Ok(())
 }

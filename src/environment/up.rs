@@ -177,8 +177,12 @@ pub async fn up(
     let rebuild = options.rebuild || options.no_cache;
     let existing = environment.container(engine).await?;
 
+    let current = match &existing {
+        Some(found) => !rebuild && is_current(engine, &plan, found).await?,
+        None => false,
+    };
     if let Some(found) = &existing {
-        if !rebuild && is_current(engine, &plan, found).await? {
+        if current {
             if found.state == ContainerState::Running && is_done(&found.id) {
                 let recorded = super::metadata::merge(&super::metadata::entries_of(
                     found.labels.get(super::METADATA_LABEL).map(String::as_str),
@@ -192,7 +196,9 @@ pub async fn up(
                     Vec::new(),
                 )));
             }
-            return start_existing(engine, &plan, found, progress, cancel).await;
+            if !matches!(plan.source, ImageSource::Compose) {
+                return start_existing(engine, &plan, found, progress, cancel).await;
+            }
         }
     }
 
@@ -203,7 +209,13 @@ pub async fn up(
         .lifecycle
         .get(LifecycleStage::Initialize)
     {
-        initialize(command, &folder, progress).await?;
+        if !current {
+            initialize(command, &folder, progress).await?;
+        }
+    }
+    if matches!(plan.source, ImageSource::Compose) {
+        let existing = existing.as_ref().map(|found| (found, current));
+        return super::compose::up(engine, &plan, options, existing, progress, cancel).await;
     }
     let Outcome::Done(reference) =
         ensure_image(engine, &plan, options, existing.is_some(), progress, cancel).await?
@@ -482,7 +494,7 @@ async fn start_existing(
 /// they all ran. A container whose commands all ran before (`done`) only has its
 /// per-start commands left; when none are configured nothing is run in it at all.
 #[allow(clippy::too_many_arguments)]
-async fn setup(
+pub(super) async fn setup(
     engine: &Engine,
     plan: &Plan,
     effective: &Effective,
@@ -655,6 +667,10 @@ async fn ensure_base_image(
 ) -> Result<Outcome<String>, EnvironmentError> {
     let folder = &plan.environment.local_folder;
     match &plan.source {
+        ImageSource::Compose => Err(EnvironmentError::Invalid(format!(
+            "'{}' is a Docker Compose configuration, whose images Compose builds: run `berth up`",
+            plan.environment.config_file.display()
+        ))),
         ImageSource::Build(build_plan) => {
             let mut build_plan = build_plan.clone();
             build_plan.no_cache |= options.no_cache;

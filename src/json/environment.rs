@@ -150,6 +150,8 @@ pub struct Removal {
     pub images: Vec<String>,
     /// Volume names.
     pub volumes: Vec<String>,
+    /// Network names (a Compose project's default network).
+    pub networks: Vec<String>,
 }
 
 impl Removal {
@@ -170,6 +172,7 @@ impl Removal {
                 })
                 .collect(),
             volumes: owned.volumes.clone(),
+            networks: owned.networks.iter().map(|(_, n)| n.clone()).collect(),
         }
     }
 }

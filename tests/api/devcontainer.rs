@@ -707,18 +707,15 @@ fn several_config_files_are_an_error_that_lists_them() {
 }
 
 #[test]
-fn compose_configurations_are_read_and_flagged_unsupported() {
+fn compose_configurations_are_read_as_compose() {
     let (_dir, project) = copy_project(&corpus("valid").join("airflow"));
     let berth = berth_json(&project, None, false);
     assert_eq!(berth["source"], "compose");
-    assert_eq!(berth["warnings"][0]["property"], "dockerComposeFile");
+    assert_eq!(berth["config"]["compose"]["service"], "airflow");
     let resolved =
         berth::devcontainer::load(&project, &berth::devcontainer::LoadOptions::default())
             .unwrap_or_else(|err| panic!("{err}"));
-    let err = resolved
-        .ensure_supported()
-        .expect_err("compose is not supported yet");
-    assert!(err.to_string().contains("Docker Compose"), "{err}");
+    assert!(resolved.ensure_supported().is_ok());
 }
 
 /// Every framework × target the golden tests render (the newest release of each

@@ -318,11 +318,11 @@ async fn a_failing_install_script_names_the_feature_and_keeps_the_last_working_i
 }
 
 #[tokio::test]
-async fn corpus_files_with_features_are_refused_naming_every_feature_that_cannot_be_had() {
+async fn corpus_files_with_features_or_compose_are_refused_naming_what_cannot_be_had() {
     let scope = TestScope::new(test_name!()).await;
     let busybox = images::ensure(scope.docker(), Base::Busybox).await;
     let engine = scope.engine().await;
-    let (mut refused, mut started) = (0, 0);
+    let (mut refused, mut started, mut compose_refused) = (0, 0, 0);
     for (name, source) in crate::devcontainer::projects("valid") {
         let (_keep, project) = crate::devcontainer::copy_project(&source);
         let load = crate::project::load();
@@ -336,8 +336,23 @@ async fn corpus_files_with_features_are_refused_naming_every_feature_that_cannot
             .filter(|(_, value)| **value != serde_json::Value::Bool(false))
             .map(|(key, _)| key)
             .collect();
-        // Compose projects are Compose's test (they need Compose first).
-        if features.is_empty() || resolved.config.compose.is_some() {
+        if let Some(compose) = &resolved.config.compose {
+            // The repository's compose files are not in the corpus: that is what is named.
+            let err = up_error(
+                &crate::project::Project::open(&scope, project.clone()).await,
+                &UpOptions::default(),
+            )
+            .await;
+            let text = err.to_string();
+            assert!(
+                text.contains(&compose.files[0].replace("../", "").replace("./", ""))
+                    && text.contains("does not exist"),
+                "{name}: {text}"
+            );
+            compose_refused += 1;
+            continue;
+        }
+        if features.is_empty() {
             continue;
         }
         // The repository's own Dockerfile is not in the corpus: a stand-in, so what
@@ -386,10 +401,11 @@ async fn corpus_files_with_features_are_refused_naming_every_feature_that_cannot
         }
     }
     crate::support::progress(format!(
-        "corpus files with Features: {started} started, {refused} refused naming every Feature that cannot be had"
+        "corpus files with Features: {started} started, {refused} refused naming every Feature that cannot be had; with Compose: {compose_refused} refused naming the compose file that is not there"
     ));
+    assert_eq!(compose_refused, 2);
     assert!(
-        refused + started >= 10,
+        refused + started >= 8,
         "only {} corpus files use Features",
         refused + started
     );

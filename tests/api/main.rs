@@ -6,6 +6,7 @@
 mod support;
 
 mod build;
+mod compose;
 mod devcontainer;
 mod doctor;
 mod features;

@@ -89,11 +89,22 @@ struct Seen {
     init: bool,
 }
 
-/// `text` with the project's folder and id replaced, so two copies compare.
+/// `text` with the project's folder, id and Compose project name replaced, so two
+/// copies compare.
 fn normal(text: &str, project: &Project) -> String {
     let env = project.environment();
+    let base: String = project
+        .dir
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-' || *c == '_')
+        .collect();
+    let compose = format!("{base}_devcontainer");
     text.replace(&project.dir.display().to_string(), "<project>")
         .replace(&env.id, "<id>")
+        .replace(&compose, "<compose>")
 }
 
 /// The same probe through each tool's own exec.
@@ -205,7 +216,7 @@ async fn side_by_side_copies(scope: &TestScope, case: &str, template: &Path) {
     compare(scope, case, theirs, ours, &[]).await;
 }
 
-async fn compare(
+pub(crate) async fn compare(
     scope: &TestScope,
     case: &str,
     theirs: Project,
@@ -276,7 +287,7 @@ async fn compare(
 }
 
 /// Every lifecycle command, each noting its stage in `/tmp/order`.
-fn lifecycle() -> String {
+pub(crate) fn lifecycle() -> String {
     let order = |stage: &str| format!("echo {stage} >> /tmp/order");
     format!(
         r#""onCreateCommand": "{}",
@@ -363,11 +374,17 @@ async fn berth_and_the_reference_cli_make_the_same_container() {
     side_by_side_copies(&scope, "generated", &generated.dir).await;
 }
 
-// One test for every Feature case: the reference CLI's classic-builder path retags one
-// shared image (`dev_container_feature_content_temp`) per build, so two of its Feature
-// builds at once could install each other's Features.
+// The reference CLI's classic-builder path retags one shared image
+// (`dev_container_feature_content_temp`) per Feature build, so two of its Feature builds
+// at once could install each other's Features: the tests that make it build Features
+// take turns (`FEATURE_BUILDS`).
+/// Held by every test that has the reference CLI build Features (see below).
+pub(crate) static FEATURE_BUILDS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test]
 async fn berth_and_the_reference_cli_install_features_alike() {
+    // Before the scope, so the scope's cleanup runs while it is still held.
+    let _one_at_a_time = FEATURE_BUILDS.lock().await;
     let scope = TestScope::new(test_name!()).await;
     let image = images::ensure(scope.docker(), Base::BookwormDev).await;
     for (case, config, files) in feature_cases(&image, &lifecycle()) {

@@ -55,6 +55,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         for name in &listing.volumes {
             writeln!(err, "  volume    {name} (installed packages are lost)")?;
         }
+        for name in &listing.networks {
+            writeln!(err, "  network   {name}")?;
+        }
     }
     if !args.yes {
         if !std::io::stdin().is_terminal() {

@@ -23,15 +23,13 @@ pub struct Args {
 pub async fn stop(args: Args) -> anyhow::Result<ExitCode> {
     let engine = Engine::connect().await?;
     let environment = remove::find(&engine, &args.target.path, &args.target.load_options()).await?;
-    let stopped = remove::stop(&engine, &environment).await?;
+    let (name, stopped) = remove::stop(&engine, &environment).await?;
     if args.json {
-        progress::print_json(
-            &serde_json::json!({"stopped": stopped, "container": environment.container_name()}),
-        )?;
+        progress::print_json(&serde_json::json!({"stopped": stopped, "container": name}))?;
     } else if stopped {
-        println!("stopped {}", environment.container_name());
+        println!("stopped {name}");
     } else {
-        println!("{} was not running", environment.container_name());
+        println!("{name} was not running");
     }
     Ok(ExitCode::SUCCESS)
 }
