@@ -155,7 +155,7 @@ pub enum FeatureError {
         cause: String,
     },
     /// The registry wants credentials.
-    #[error("cannot fetch the Feature \"{feature}\": {}", if *had_credentials { format!("the registry '{registry}' refused the credentials kept for it; store the right ones for '{registry}' in Berth's settings (they are kept in the OS keyring)") } else { format!("the registry '{registry}' needs credentials; store them for '{registry}' in Berth's settings (they are kept in the OS keyring)") })]
+    #[error("cannot fetch the Feature \"{feature}\": {}", if *had_credentials { format!("the registry '{registry}' refused the credentials kept for it in the OS keyring; keep the right ones with `berth login {registry} --username <user>`") } else { format!("the registry '{registry}' needs credentials and none are kept for it in the OS keyring; keep them with `berth login {registry} --username <user>`") })]
     Unauthorized {
         /// The key as written.
         feature: String,

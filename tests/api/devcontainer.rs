@@ -711,7 +711,7 @@ fn compose_configurations_are_read_as_compose() {
     let (_dir, project) = copy_project(&corpus("valid").join("airflow"));
     let berth = berth_json(&project, None, false);
     assert_eq!(berth["source"], "compose");
-    assert_eq!(berth["config"]["compose"]["service"], "airflow");
+    assert_eq!(berth["configuration"]["compose"]["service"], "airflow");
     let resolved =
         berth::devcontainer::load(&project, &berth::devcontainer::LoadOptions::default())
             .unwrap_or_else(|err| panic!("{err}"));

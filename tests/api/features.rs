@@ -100,7 +100,7 @@ async fn a_feature_behind_a_password_needs_the_credential_kept_in_the_keyring() 
     assert!(
         text.contains(&format!("{host}/berth/features/greet:1"))
             && text.contains("needs credentials")
-            && text.contains("keyring"),
+            && text.contains(&format!("berth login {host} --username")),
         "{text}"
     );
 
@@ -112,11 +112,28 @@ async fn a_feature_behind_a_password_needs_the_credential_kept_in_the_keyring() 
     let text = up_error(&project, &UpOptions::default()).await.to_string();
     assert!(text.contains("refused the credentials"), "{text}");
 
-    let right = Credential {
-        username: registry::USER.to_owned(),
-        secret: registry::PASSWORD.to_owned(),
-    };
-    berth::secrets::store(&host, &right).unwrap_or_else(|err| panic!("{err}"));
+    // Kept the way a person keeps it: `berth login`, the password on stdin.
+    let mut login = std::process::Command::new(env!("CARGO_BIN_EXE_berth"))
+        .args([
+            "login",
+            &host,
+            "--username",
+            registry::USER,
+            "--password-stdin",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|err| panic!("{err}"));
+    if let Some(mut stdin) = login.stdin.take() {
+        std::io::Write::write_all(&mut stdin, format!("{}\n", registry::PASSWORD).as_bytes())
+            .unwrap_or_else(|err| panic!("{err}"));
+    }
+    let said = login
+        .wait_with_output()
+        .unwrap_or_else(|err| panic!("{err}"));
+    assert!(said.status.success(), "berth login failed");
+    assert!(!String::from_utf8_lossy(&said.stdout).contains(registry::PASSWORD));
     let upped = project.up().await;
     berth::secrets::forget(&host).unwrap_or_else(|err| panic!("{err}"));
     assert_eq!(project.out("cat /tmp/installed").await, "greet WHO=world");

@@ -81,6 +81,10 @@ pub const TEST_PACKAGES: &[Package] = &[
         why: "the tiny FROM-scratch test image",
     },
     Package {
+        name: "docker-compose",
+        why: "Docker Compose (v1, Debian's) for the Compose configuration tests",
+    },
+    Package {
         name: "docker-registry",
         why: "a real OCI registry on loopback that the Features tests publish to",
     },

@@ -6,6 +6,7 @@ mod config;
 mod doctor;
 mod exec;
 mod freeze;
+mod login;
 mod ls;
 mod new;
 mod progress;
@@ -63,6 +64,10 @@ enum Command {
     Rollback(checkpoint::RollbackArgs),
     /// List Berth's environments with their state and sizes.
     Ls(ls::Args),
+    /// Keep a registry's credential in the OS keyring (for Features behind a password).
+    Login(login::Args),
+    /// Forget a registry's credential.
+    Logout(login::LogoutArgs),
 }
 
 impl Command {
@@ -83,6 +88,8 @@ impl Command {
             Self::Checkpoint(args) => args.json,
             Self::Rollback(args) => args.json,
             Self::Ls(args) => args.json,
+            Self::Login(args) => args.json,
+            Self::Logout(args) => args.json,
         }
     }
 }
@@ -152,6 +159,8 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Checkpoint(args) => checkpoint::run(args).await,
         Command::Rollback(args) => checkpoint::rollback(args).await,
         Command::Ls(args) => ls::run(args).await,
+        Command::Login(args) => login::login(args).await,
+        Command::Logout(args) => login::logout(args).await,
     }
 }
 

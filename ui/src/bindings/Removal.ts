@@ -19,4 +19,8 @@ images: Array<string>,
 /**
  * Volume names.
  */
-volumes: Array<string>, };
+volumes: Array<string>, 
+/**
+ * Network names (a Compose project's default network).
+ */
+networks: Array<string>, };
