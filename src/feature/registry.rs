@@ -490,6 +490,140 @@ mod tests {
         assert_eq!(encode("repository:a/b:pull"), "repository%3Aa%2Fb%3Apull");
     }
 
+    /// One HTTP/1.1 exchange per connection, answered by `answer(path, authorization)`.
+    async fn serve(
+        listener: tokio::net::TcpListener,
+        answer: impl Fn(&str, Option<&str>) -> (u16, Vec<(String, String)>, Vec<u8>) + Send + 'static,
+    ) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).await.unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            let text = String::from_utf8_lossy(&head).into_owned();
+            let path = text
+                .split_whitespace()
+                .nth(1)
+                .unwrap_or_default()
+                .to_owned();
+            let authorization = text
+                .lines()
+                .find_map(|l| {
+                    l.strip_prefix("authorization: ")
+                        .or_else(|| l.strip_prefix("Authorization: "))
+                })
+                .map(str::to_owned);
+            let (status, headers, body) = answer(&path, authorization.as_deref());
+            let mut response = format!(
+                "HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n",
+                body.len()
+            );
+            for (name, value) in headers {
+                response.push_str(&format!("{name}: {value}\r\n"));
+            }
+            response.push_str("\r\n");
+            let _ = stream.write_all(response.as_bytes()).await;
+            let _ = stream.write_all(&body).await;
+        }
+    }
+
+    // ghcr.io's flow: a 401 naming a token realm, an anonymous token, the manifest with
+    // it, and the blob redirected to another host, which must not see the token.
+    #[tokio::test]
+    async fn the_bearer_token_flow_is_followed_and_a_redirect_gets_no_token() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let layer = b"feature layer bytes".to_vec();
+        let layer_digest = format!("sha256:{}", crate::feature::hex(&Sha256::digest(&layer)));
+        let manifest = serde_json::json!({
+            "schemaVersion": 2, "mediaType": MANIFEST_TYPE,
+            "layers": [{"mediaType": LAYER_TYPE, "digest": layer_digest, "size": layer.len()}]
+        })
+        .to_string()
+        .into_bytes();
+        let manifest_digest = format!("sha256:{}", crate::feature::hex(&Sha256::digest(&manifest)));
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let log = seen.clone();
+        let (served_manifest, served_layer, blob_path) = (
+            manifest.clone(),
+            layer.clone(),
+            format!("/v2/owner/features/tool/blobs/{layer_digest}"),
+        );
+        tokio::spawn(serve(listener, move |path, auth| {
+            log.lock()
+                .unwrap()
+                .push(format!("{path} {}", auth.unwrap_or("-")));
+            let bearer = auth == Some("Bearer t0ken");
+            match path {
+                p if p.starts_with("/token?") => {
+                    assert!(
+                        p.contains("scope=repository%3Aowner%2Ffeatures%2Ftool%3Apull")
+                            && p.contains("service=fake"),
+                        "{p}"
+                    );
+                    assert!(auth.is_none(), "anonymous, no credentials");
+                    (200, vec![], br#"{"token":"t0ken"}"#.to_vec())
+                }
+                "/v2/owner/features/tool/manifests/1" if bearer => {
+                    (200, vec![], served_manifest.clone())
+                }
+                p if p == blob_path && bearer => (
+                    307,
+                    vec![(
+                        "location".into(),
+                        format!("http://localhost:{port}/cdn/blob"),
+                    )],
+                    vec![],
+                ),
+                "/cdn/blob" => {
+                    assert!(auth.is_none(), "the token went to the redirect's host");
+                    (200, vec![], served_layer.clone())
+                }
+                _ => (
+                    401,
+                    vec![(
+                        "www-authenticate".into(),
+                        format!(
+                            r#"Bearer realm="http://127.0.0.1:{port}/token",service="fake",scope="repository:owner/features/tool:pull""#
+                        ),
+                    )],
+                    vec![],
+                ),
+            }
+        }));
+        let registry = Registry::new(&Anonymous).unwrap();
+        let reference = OciRef {
+            registry: format!("127.0.0.1:{port}"),
+            repository: "owner/features/tool".into(),
+            reference: "1".into(),
+        };
+        let got = registry.manifest(&reference).await.unwrap();
+        assert_eq!(
+            got,
+            Manifest {
+                digest: manifest_digest,
+                layer: layer_digest.clone()
+            }
+        );
+        assert_eq!(
+            registry
+                .blob(&reference, &layer_digest)
+                .await
+                .unwrap()
+                .to_vec(),
+            layer
+        );
+        let seen = seen.lock().unwrap().clone();
+        // The token was asked for once and reused for the blob.
+        assert_eq!(
+            seen.iter().filter(|s| s.starts_with("/token")).count(),
+            1,
+            "{seen:#?}"
+        );
+    }
+
     #[test]
     fn a_credential_never_prints_its_secret() {
         let credential = Credential {
