@@ -110,6 +110,17 @@ async fn a_compose_project_comes_up_and_goes_with_its_services_volume_and_networ
 
     // A second up is the fast path.
     assert_eq!(project.up().await.action, UpAction::AlreadyRunning);
+    // ls shows the environment once, by its dev container (not the companion).
+    let listed = berth::environment::list::list(engine, false)
+        .await
+        .unwrap_or_else(|err| panic!("{err}"));
+    let ours: Vec<_> = listed.iter().filter(|l| l.id == environment.id).collect();
+    assert_eq!(ours.len(), 1, "{listed:?}");
+    assert_eq!(
+        ours[0].container.as_deref(),
+        Some("course_devcontainer_app_1")
+    );
+    assert_eq!(ours[0].state, Some(ContainerState::Running));
 
     // stop takes the companion with it; up starts both and runs postStart again.
     let (name, was_running) = remove::stop(engine, &environment)
