@@ -138,22 +138,15 @@ pub(super) async fn up(
             .into())
         }
     };
-    if !current
-        && image::inspect(engine, &base)
-            .await
-            .map_err(engine_error(folder, "look up the image"))?
-            .is_none()
-    {
-        match image::pull(engine, &base, progress, cancel).await {
-            Ok(Outcome::Done(())) => {}
-            Ok(Outcome::Cancelled) => return Ok(Outcome::Cancelled),
-            Err(err) => {
-                return Err(EnvironmentError::Invalid(format!(
-                    "failed to pull the image '{base}' of the service '{}': {}",
-                    project.service,
-                    crate::error_chain(&err)
-                )))
-            }
+    if !current {
+        let named_by = format!(
+            "the service '{}' of '{}'",
+            project.service,
+            config_file.display()
+        );
+        let pulled = super::up::ensure_pulled(engine, plan, &base, &named_by, progress, cancel);
+        if pulled.await?.is_cancelled() {
+            return Ok(Outcome::Cancelled);
         }
     }
     let kept = existing.is_some();
@@ -182,22 +175,11 @@ pub(super) async fn up(
             ))
         })?;
 
-    let gpus = if plan.gpu != GpuRequest::None {
-        let runtime = engine
-            .has_nvidia_runtime()
-            .await
-            .map_err(engine_error(folder, "list the engine's runtimes"))?;
-        if !runtime && plan.gpu == GpuRequest::Required {
-            return Err(EnvironmentError::NoGpu {
-                config: config_file.clone(),
-            });
-        }
-        runtime
-    } else {
-        false
-    };
-    let effective = plan.effective(&image, gpus)?;
+    // runArgs do not apply to Compose: only hostRequirements asks for GPUs.
     let mut warnings = plan.warnings.clone();
+    let gpus =
+        super::up::gpus_for(engine, plan, plan.gpu != GpuRequest::None, &mut warnings).await?;
+    let effective = plan.effective(&image, gpus)?;
     warnings.extend(effective.warnings.iter().cloned());
     let run_image = if effective.update_remote_user_uid && !current {
         match uid::ensure(

@@ -233,26 +233,7 @@ pub async fn up(
 
     let wants_gpu = plan.gpu != GpuRequest::None || plan.run_args_want_gpus();
     let mut warnings = plan.warnings.clone();
-    let gpus = if wants_gpu {
-        let runtime = engine
-            .has_nvidia_runtime()
-            .await
-            .map_err(engine_error(&folder, "list the engine's runtimes"))?;
-        if !runtime && plan.gpu == GpuRequest::Required {
-            return Err(EnvironmentError::NoGpu {
-                config: environment.config_file.clone(),
-            });
-        }
-        if !runtime {
-            warnings.push(
-                "no NVIDIA container runtime on this engine: starting without GPUs (hostRequirements.gpu is optional)"
-                    .to_owned(),
-            );
-        }
-        runtime
-    } else {
-        false
-    };
+    let gpus = gpus_for(engine, &plan, wants_gpu, &mut warnings).await?;
     let mut effective = plan.effective(&image, gpus)?;
     warnings.extend(effective.warnings.clone());
 
@@ -709,29 +690,84 @@ async fn ensure_base_image(
             }
         }
         ImageSource::Image(reference) => {
-            let present = image::inspect(engine, reference)
-                .await
-                .map_err(engine_error(folder, "look up the image"))?
-                .is_some();
-            if present {
-                return Ok(Outcome::Done(reference.clone()));
-            }
-            match image::pull(engine, reference, progress, cancel).await {
-                Ok(Outcome::Done(())) => Ok(Outcome::Done(reference.clone())),
-                Ok(Outcome::Cancelled) => Ok(Outcome::Cancelled),
-                Err(err) => {
-                    let message = crate::error_chain(&err);
-                    let hint = crate::engine::hint::classify(&message, &[])
-                        .map(|h| format!("\n  hint: {}", h.message))
-                        .unwrap_or_default();
-                    Err(EnvironmentError::Invalid(format!(
-                        "failed to pull the image '{reference}' named by '{}': {message}{hint}",
-                        plan.environment.config_file.display()
-                    )))
-                }
-            }
+            let named_by = format!("'{}'", plan.environment.config_file.display());
+            Ok(
+                ensure_pulled(engine, plan, reference, &named_by, progress, cancel)
+                    .await?
+                    .map(|()| reference.clone()),
+            )
         }
     }
+}
+
+/// Whether the container gets GPUs when `wanted`: only when the engine has the NVIDIA
+/// runtime; without it a required GPU is an error and an optional one a warning.
+///
+/// # Errors
+///
+/// [`EnvironmentError::NoGpu`], or the engine does not answer.
+pub(super) async fn gpus_for(
+    engine: &Engine,
+    plan: &Plan,
+    wanted: bool,
+    warnings: &mut Vec<String>,
+) -> Result<bool, EnvironmentError> {
+    if !wanted {
+        return Ok(false);
+    }
+    let runtime = engine.has_nvidia_runtime().await.map_err(engine_error(
+        &plan.environment.local_folder,
+        "list the engine's runtimes",
+    ))?;
+    if !runtime && plan.gpu == GpuRequest::Required {
+        return Err(EnvironmentError::NoGpu {
+            config: plan.environment.config_file.clone(),
+        });
+    }
+    if !runtime {
+        warnings.push(
+            "no NVIDIA container runtime on this engine: starting without GPUs (hostRequirements.gpu is optional)"
+                .to_owned(),
+        );
+    }
+    Ok(runtime)
+}
+
+/// `reference` as it is, or pulled when the engine does not have it; a failed pull
+/// names where the image was written (`named_by`) and the hint for its cause.
+///
+/// # Errors
+///
+/// The pull fails, or the engine does not answer.
+pub(super) async fn ensure_pulled(
+    engine: &Engine,
+    plan: &Plan,
+    reference: &str,
+    named_by: &str,
+    progress: &dyn Progress,
+    cancel: &Cancel,
+) -> Result<Outcome<()>, EnvironmentError> {
+    let present = image::inspect(engine, reference)
+        .await
+        .map_err(engine_error(
+            &plan.environment.local_folder,
+            "look up the image",
+        ))?
+        .is_some();
+    if present {
+        return Ok(Outcome::Done(()));
+    }
+    image::pull(engine, reference, progress, cancel)
+        .await
+        .map_err(|err| {
+            let message = crate::error_chain(&err);
+            let hint = crate::engine::hint::classify(&message, &[])
+                .map(|h| format!("\n  hint: {}", h.message))
+                .unwrap_or_default();
+            EnvironmentError::Invalid(format!(
+                "failed to pull the image '{reference}' named by {named_by}: {message}{hint}"
+            ))
+        })
 }
 
 /// Create the package volume with Berth's labels, or check that the one there is ours.
