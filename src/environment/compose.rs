@@ -28,13 +28,10 @@ impl From<ComposeError> for EnvironmentError {
 
 /// Where the override file of an environment is kept (it is rewritten by each `up`).
 fn overlay_path(environment_id: &str) -> PathBuf {
-    let base = match std::env::var_os("BERTH_STATE_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => directories::BaseDirs::new()
-            .map(|b| b.data_local_dir().join(crate::APP_IDENTIFIER).join("state"))
-            .unwrap_or_else(std::env::temp_dir),
-    };
-    base.join("compose").join(format!("{environment_id}.yml"))
+    super::up::state_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("compose")
+        .join(format!("{environment_id}.yml"))
 }
 
 /// Bring the Compose project of `plan` up and set its dev container up; `existing` is

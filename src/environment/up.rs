@@ -121,14 +121,21 @@ pub struct Upped {
 
 /// Where Berth notes that a container's lifecycle commands all ran.
 fn done_file(container_id: &str) -> Option<PathBuf> {
-    let base = match std::env::var_os("BERTH_STATE_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => directories::BaseDirs::new()?
-            .data_local_dir()
-            .join(crate::APP_IDENTIFIER)
-            .join("state"),
-    };
-    Some(base.join(format!("{container_id}.up")))
+    Some(state_dir()?.join(format!("{container_id}.up")))
+}
+
+/// Where Berth keeps what it notes between runs: `BERTH_STATE_DIR`, else the user's
+/// local data folder.
+pub(super) fn state_dir() -> Option<PathBuf> {
+    match std::env::var_os("BERTH_STATE_DIR") {
+        Some(dir) => Some(PathBuf::from(dir)),
+        None => Some(
+            directories::BaseDirs::new()?
+                .data_local_dir()
+                .join(crate::APP_IDENTIFIER)
+                .join("state"),
+        ),
+    }
 }
 
 /// Note that every lifecycle command ran for `container_id` (a failure costs a re-check
