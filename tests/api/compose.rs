@@ -37,7 +37,9 @@ services:
     )
 }
 
-fn devcontainer(extra: &str) -> String {
+/// The devcontainer.json of the image-service project, with `commands` (lifecycle
+/// properties) at its end.
+fn devcontainer(commands: &str) -> String {
     format!(
         r#"{{
   "dockerComposeFile": "docker-compose.yml",
@@ -46,9 +48,7 @@ fn devcontainer(extra: &str) -> String {
   "remoteUser": "dev",
   "containerEnv": {{"CE": "container-env"}},
   "mounts": ["source=data-${{devcontainerId}},target=/data,type=volume"],
-  {extra}
-  "postCreateCommand": "echo postCreate >> /tmp/order",
-  "postStartCommand": "echo postStart >> /tmp/order"
+  {commands}
 }}"#
     )
 }
@@ -65,7 +65,15 @@ async fn a_compose_project_comes_up_and_goes_with_its_services_volume_and_networ
     let scope = TestScope::new(test_name!()).await;
     let dev = images::ensure(scope.docker(), Base::BookwormDev).await;
     let busybox = images::ensure(scope.docker(), Base::Busybox).await;
-    let project = Project::new(&scope, "course", &devcontainer("")).await;
+    let project = Project::new(
+        &scope,
+        "course",
+        &devcontainer(
+            r#""postCreateCommand": "echo postCreate >> /tmp/order",
+  "postStartCommand": "echo postStart >> /tmp/order""#,
+        ),
+    )
+    .await;
     project.write(
         ".devcontainer/docker-compose.yml",
         &compose_file(&dev, &busybox),
@@ -220,17 +228,7 @@ services:
     let cases: Vec<Case> = vec![
         (
             "image-service",
-            format!(
-                r#"{{
-  "dockerComposeFile": "docker-compose.yml",
-  "service": "app",
-  "workspaceFolder": "/workspaces/app",
-  "remoteUser": "dev",
-  "containerEnv": {{"CE": "container-env"}},
-  "mounts": ["source=data-${{devcontainerId}},target=/data,type=volume"],
-  {lifecycle}
-}}"#
-            ),
+            devcontainer(&lifecycle),
             vec![(
                 ".devcontainer/docker-compose.yml",
                 compose_file(&dev, &busybox),
