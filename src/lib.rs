@@ -6,6 +6,7 @@ pub mod devcontainer;
 pub mod engine;
 pub mod environment;
 pub mod feature;
+pub mod gpu;
 pub mod host;
 pub mod json;
 pub mod logging;
