@@ -42,12 +42,12 @@ impl Default for ReadPlan {
 impl ReadPlan {
     /// Whether sample `seq` reads the energy counter.
     pub fn energy_due(&self, seq: u64) -> bool {
-        seq % self.energy_every.max(1) == 0
+        seq.is_multiple_of(self.energy_every.max(1))
     }
 
     /// Whether sample `seq` refreshes the slow-changing facts.
     pub fn refresh_due(&self, seq: u64) -> bool {
-        seq % self.refresh_every.max(1) == 0
+        seq.is_multiple_of(self.refresh_every.max(1))
     }
 
     /// The calls sample `seq` makes on one GPU.
