@@ -8,11 +8,13 @@ use ts_rs::TS;
 mod config;
 mod doctor;
 mod environment;
+mod gpu;
 mod recipe;
 
 pub use config::*;
 pub use doctor::*;
 pub use environment::*;
+pub use gpu::*;
 pub use recipe::*;
 
 /// The error every IPC command and `--json` failure returns.

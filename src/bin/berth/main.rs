@@ -6,6 +6,7 @@ mod config;
 mod doctor;
 mod exec;
 mod freeze;
+mod gpu;
 mod login;
 mod ls;
 mod new;
@@ -64,6 +65,8 @@ enum Command {
     Rollback(checkpoint::RollbackArgs),
     /// List Berth's environments with their state and sizes.
     Ls(ls::Args),
+    /// What the GPUs are doing: once, live (--watch), recorded or replayed.
+    Gpu(gpu::Args),
     /// Keep a registry's credential in the OS keyring (for Features behind a password).
     Login(login::Args),
     /// Forget a registry's credential.
@@ -88,6 +91,7 @@ impl Command {
             Self::Checkpoint(args) => args.json,
             Self::Rollback(args) => args.json,
             Self::Ls(args) => args.json,
+            Self::Gpu(args) => args.json,
             Self::Login(args) => args.json,
             Self::Logout(args) => args.json,
         }
@@ -159,6 +163,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Checkpoint(args) => checkpoint::run(args).await,
         Command::Rollback(args) => checkpoint::rollback(args).await,
         Command::Ls(args) => ls::run(args).await,
+        Command::Gpu(args) => gpu::run(args).await,
         Command::Login(args) => login::login(args).await,
         Command::Logout(args) => login::logout(args).await,
     }
