@@ -10,6 +10,7 @@ mod compose;
 mod devcontainer;
 mod doctor;
 mod features;
+mod gpu;
 mod harness;
 mod images;
 mod keep;
