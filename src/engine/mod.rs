@@ -259,6 +259,33 @@ impl Engine {
             .is_some_and(|runtimes| runtimes.contains_key("nvidia")))
     }
 
+    /// What the Doctor weighs about the engine: its runtimes, CDI devices and data folder.
+    ///
+    /// # Errors
+    ///
+    /// The engine does not answer.
+    pub async fn facts(&self) -> Result<EngineFacts, EngineError> {
+        let info = self
+            .docker
+            .info()
+            .await
+            .map_err(|err| EngineError::classify(&self.endpoint, "describe itself", err))?;
+        let mut runtimes: Vec<String> = info.runtimes.unwrap_or_default().into_keys().collect();
+        runtimes.sort();
+        Ok(EngineFacts {
+            runtimes,
+            cdi_devices: info
+                .discovered_devices
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|device| device.id)
+                .collect(),
+            cdi_spec_dirs: info.cdi_spec_dirs.unwrap_or_default(),
+            root_dir: info.docker_root_dir.filter(|dir| !dir.is_empty()),
+            local: self.endpoint.starts_with("unix://") || self.endpoint.starts_with("npipe://"),
+        })
+    }
+
     /// BuildKit when the engine offers it (Linux engines with API 1.39 or newer), the
     /// classic builder otherwise.
     ///
@@ -298,6 +325,22 @@ impl Engine {
             kernel: answer.kernel_version,
         })
     }
+}
+
+/// The engine's facts the Doctor checks.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EngineFacts {
+    /// Registered OCI runtimes (`runc`, `nvidia`, …), sorted.
+    pub runtimes: Vec<String>,
+    /// CDI devices the engine discovered (`nvidia.com/gpu=0`, …; engines from API 1.49).
+    pub cdi_devices: Vec<String>,
+    /// Where the engine reads CDI specifications (engines from API 1.44).
+    pub cdi_spec_dirs: Vec<String>,
+    /// Where the engine keeps images and volumes (`/var/lib/docker`).
+    pub root_dir: Option<String>,
+    /// Whether the engine runs on this machine (a local socket or pipe), so its data
+    /// folder is a path here.
+    pub local: bool,
 }
 
 /// `1.41` → (1, 41).

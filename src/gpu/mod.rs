@@ -80,3 +80,19 @@ impl GpuError {
         matches!(self, Self::NoDriver { .. })
     }
 }
+
+/// This machine's NVIDIA driver for the recipes' driver gate (its version and the newest
+/// CUDA it runs), read through NVML once per process; unknown (every CUDA offered) when
+/// there is no driver. The window and the CLI never tell the core what the driver is.
+pub fn host_driver() -> crate::recipe::DriverInfo {
+    static DRIVER: std::sync::OnceLock<crate::recipe::DriverInfo> = std::sync::OnceLock::new();
+    DRIVER
+        .get_or_init(|| match NvmlSource::open() {
+            Ok(source) => source.driver(),
+            Err(err) => {
+                tracing::info!(error = %err, "no driver facts for the recipes");
+                crate::recipe::DriverInfo::default()
+            }
+        })
+        .clone()
+}

@@ -151,6 +151,23 @@ impl NvmlSource {
         Ok(source)
     }
 
+    /// The driver as the recipes' driver gate wants it.
+    pub fn driver(&self) -> crate::recipe::DriverInfo {
+        crate::recipe::DriverInfo {
+            version: self.driver_version.value().and_then(|v| v.parse().ok()),
+            max_cuda: self
+                .cuda_driver_version
+                .get()
+                .and_then(crate::recipe::CudaVersion::from_nvml),
+        }
+    }
+
+    /// The same source following another read plan (the bench compares plans).
+    pub fn with_plan(mut self, plan: ReadPlan) -> Self {
+        self.plan = plan;
+        self
+    }
+
     fn read_device(&mut self, index: u32, seq: u64) -> GpuReading {
         let plan = self.plan;
         let facts = &mut self.devices[index as usize];

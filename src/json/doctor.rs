@@ -5,28 +5,7 @@ use ts_rs::TS;
 
 use crate::host::doctor;
 
-/// The outcome of a host check.
-#[derive(Debug, Clone, Copy, Serialize, TS, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-#[ts(export, export_to = "../ui/src/bindings/")]
-pub enum CheckStatus {
-    /// All good.
-    Ok,
-    /// Works, but deserves attention.
-    Warning,
-    /// Must be fixed before Berth can work.
-    Failed,
-}
-
-/// How to fix a check that did not pass.
-#[derive(Debug, Clone, Serialize, TS, PartialEq, Eq)]
-#[ts(export, export_to = "../ui/src/bindings/")]
-pub struct Fix {
-    /// One sentence saying what to do.
-    pub description: String,
-    /// A command to run, when there is one.
-    pub command: Option<String>,
-}
+pub use crate::host::doctor::{CheckStatus, Fix, FixAction};
 
 /// One host check's result.
 #[derive(Debug, Clone, Serialize, TS, PartialEq, Eq)]
@@ -68,16 +47,9 @@ impl From<&doctor::Check> for Check {
         Self {
             id: check.id.as_str().to_owned(),
             title: check.title.clone(),
-            status: match check.status {
-                doctor::CheckStatus::Ok => CheckStatus::Ok,
-                doctor::CheckStatus::Warning => CheckStatus::Warning,
-                doctor::CheckStatus::Failed => CheckStatus::Failed,
-            },
+            status: check.status,
             summary: check.summary.clone(),
-            fix: check.fix.as_ref().map(|fix| Fix {
-                description: fix.description.clone(),
-                command: fix.command.clone(),
-            }),
+            fix: check.fix.clone(),
         }
     }
 }
@@ -94,10 +66,10 @@ mod tests {
                 title: "Docker engine reachable".into(),
                 status: doctor::CheckStatus::Failed,
                 summary: "Docker engine not running".into(),
-                fix: Some(doctor::Fix {
-                    description: "Start it.".into(),
-                    command: Some("sudo systemctl start docker".into()),
-                }),
+                fix: Some(doctor::Fix::to_copy(
+                    "Start it.",
+                    Some("sudo systemctl start docker"),
+                )),
             }],
         };
         let value = serde_json::to_value(DoctorReport::from(&report)).unwrap();

@@ -42,9 +42,10 @@ pub struct RecipeRequest {
     pub no_index: bool,
     /// The path of an extra CA certificate (PEM) to trust.
     pub ca_cert: Option<String>,
-    /// The newest CUDA version the host's driver supports, e.g. `12.2`.
+    /// Overrides the detected driver: the newest CUDA version it supports, e.g. `12.2`.
+    /// The window leaves it empty; the core reads the driver itself.
     pub driver_cuda: Option<String>,
-    /// The host's NVIDIA driver version, e.g. `535.104.05`.
+    /// Overrides the detected NVIDIA driver version, e.g. `535.104.05`.
     pub driver_version: Option<String>,
 }
 
@@ -102,14 +103,14 @@ impl RecipeRequest {
         let python = given(&self.python)
             .map(str::parse::<recipe::PythonVersion>)
             .transpose()?;
-        let driver = DriverInfo {
-            version: given(&self.driver_version)
+        let driver = DriverInfo::given_or_detected(
+            given(&self.driver_version)
                 .map(str::parse::<recipe::DriverVersion>)
                 .transpose()?,
-            max_cuda: given(&self.driver_cuda)
+            given(&self.driver_cuda)
                 .map(str::parse::<recipe::CudaVersion>)
                 .transpose()?,
-        };
+        );
         let ca_cert = given(&self.ca_cert)
             .map(|path| grammar::CaCertificate::read(std::path::Path::new(path)))
             .transpose()?;

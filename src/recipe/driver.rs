@@ -25,6 +25,20 @@ impl DriverInfo {
         }
     }
 
+    /// What the caller gave, or, when it gave nothing, the driver detected on this
+    /// machine ([`crate::gpu::host_driver`]): `--driver-cuda` and `--driver-version`
+    /// override detection.
+    pub fn given_or_detected(
+        version: Option<DriverVersion>,
+        max_cuda: Option<CudaVersion>,
+    ) -> Self {
+        if version.is_none() && max_cuda.is_none() {
+            crate::gpu::host_driver()
+        } else {
+            Self { version, max_cuda }
+        }
+    }
+
     /// From NVML's readings: `nvmlSystemGetDriverVersion` (`"580.159.04"`) and
     /// `nvmlSystemGetCudaDriverVersion` (`13000` for 13.0).
     ///

@@ -121,7 +121,8 @@ pub fn run() -> Result<()> {
     )
 }
 
-/// `cargo xtask bench`: `berth up` vs `devcontainer up` vs raw docker, ratios printed.
+/// `cargo xtask bench`: `berth up` vs `devcontainer up` vs raw docker, ratios printed;
+/// then the GPU sampler's cost at 1 Hz.
 pub fn bench() -> Result<()> {
     install_prerequisites(true)?;
     let target = target_dir()?;
@@ -138,6 +139,10 @@ pub fn bench() -> Result<()> {
             .env("BERTH_BIN", target.join("release/berth"))
             .env("BERTH_TEST_OUTPUT", &output),
         "timing berth up, devcontainer up and raw docker (cargo bench --bench up)",
+    )?;
+    run_checked(
+        cargo().args(["bench", "--bench", "gpu"]),
+        "measuring the GPU sampler's cost at 1 Hz (cargo bench --bench gpu)",
     )
 }
 

@@ -69,10 +69,11 @@ pub struct Options {
     /// An extra CA certificate (PEM) for a proxy or mirror.
     #[arg(long, value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,
-    /// The newest CUDA version this machine's driver supports (nvidia-smi's "CUDA Version").
+    /// Override the detected driver: the newest CUDA version it supports (nvidia-smi's
+    /// "CUDA Version"). Without it (and --driver-version) Berth reads the driver itself.
     #[arg(long, value_name = "VERSION")]
     pub driver_cuda: Option<String>,
-    /// This machine's NVIDIA driver version, e.g. 535.104.05.
+    /// Override the detected NVIDIA driver version, e.g. 535.104.05.
     #[arg(long, value_name = "VERSION")]
     pub driver_version: Option<String>,
     /// Replace files that differ (each keeps a .bak-YYYYmmdd-HHMMSS backup).

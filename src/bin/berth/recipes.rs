@@ -9,10 +9,11 @@ use berth::recipe::{CompatTable, DriverInfo};
 /// Arguments of `berth recipes`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The newest CUDA version this machine's driver supports (nvidia-smi's "CUDA Version").
+    /// Override the detected driver: the newest CUDA version it supports (nvidia-smi's
+    /// "CUDA Version"). Without it (and --driver-version) Berth reads the driver itself.
     #[arg(long, value_name = "VERSION")]
     pub driver_cuda: Option<String>,
-    /// This machine's NVIDIA driver version, e.g. 535.104.05.
+    /// Override the detected NVIDIA driver version, e.g. 535.104.05.
     #[arg(long, value_name = "VERSION")]
     pub driver_version: Option<String>,
     /// Print the table as JSON.
@@ -23,10 +24,10 @@ pub struct Args {
 /// Print the table: every CUDA version (offered, or why not), Python version and framework
 /// release with the CUDA builds this machine runs.
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let driver = DriverInfo {
-        version: args.driver_version.as_deref().map(str::parse).transpose()?,
-        max_cuda: args.driver_cuda.as_deref().map(str::parse).transpose()?,
-    };
+    let driver = DriverInfo::given_or_detected(
+        args.driver_version.as_deref().map(str::parse).transpose()?,
+        args.driver_cuda.as_deref().map(str::parse).transpose()?,
+    );
     let report = RecipesReport::new(CompatTable::builtin()?, &driver);
     let mut out = std::io::stdout().lock();
     if args.json {

@@ -62,10 +62,11 @@ no_index: boolean,
  */
 ca_cert: string | null, 
 /**
- * The newest CUDA version the host's driver supports, e.g. `12.2`.
+ * Overrides the detected driver: the newest CUDA version it supports, e.g. `12.2`.
+ * The window leaves it empty; the core reads the driver itself.
  */
 driver_cuda: string | null, 
 /**
- * The host's NVIDIA driver version, e.g. `535.104.05`.
+ * Overrides the detected NVIDIA driver version, e.g. `535.104.05`.
  */
 driver_version: string | null, };

@@ -1,91 +1,20 @@
-//! The Doctor: a list of host checks, each with a status, what it found, and how to fix
-//! what it did not. The window's first screen and `berth doctor` show the same list.
+//! Check: a Docker engine answers, which version; and how to get one running on this
+//! operating system (also used by every command that met a missing engine).
 
 use crate::engine::{Engine, EngineError};
 
-/// Which check a result belongs to; stable, so the UI and scripts can key on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CheckId {
-    /// A Docker engine answers at `DOCKER_HOST` or the platform default.
-    DockerEngine,
-}
-
-impl CheckId {
-    /// The stable kebab-case name used in JSON and `data-testid`s.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::DockerEngine => "docker-engine",
-        }
-    }
-}
-
-/// The outcome of one check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CheckStatus {
-    /// All good.
-    Ok,
-    /// Works, but something deserves attention.
-    Warning,
-    /// Berth cannot work until this is fixed.
-    Failed,
-}
-
-/// How to fix a check that did not pass.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fix {
-    /// One sentence saying what to do.
-    pub description: String,
-    /// A command to run, when there is one.
-    pub command: Option<String>,
-}
-
-/// The result of one check.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Check {
-    /// Which check this is.
-    pub id: CheckId,
-    /// What was checked, e.g. "Docker engine reachable".
-    pub title: String,
-    /// The outcome.
-    pub status: CheckStatus,
-    /// What was found, in one line: the engine's version, or what is wrong.
-    pub summary: String,
-    /// How to fix it, when the check did not pass.
-    pub fix: Option<Fix>,
-}
-
-/// The full list of checks, in the order they were run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DoctorReport {
-    /// Every check's result.
-    pub checks: Vec<Check>,
-}
-
-impl DoctorReport {
-    /// True when no check failed (warnings are allowed).
-    pub fn healthy(&self) -> bool {
-        self.checks.iter().all(|c| c.status != CheckStatus::Failed)
-    }
-}
-
-/// Run every host check.
-pub async fn run() -> DoctorReport {
-    DoctorReport {
-        checks: vec![check_engine().await],
-    }
-}
+use super::{Check, CheckId, CheckStatus, Fix};
 
 /// Check that a Docker engine answers, and name its version and API version.
-pub async fn check_engine() -> Check {
-    let title = "Docker engine reachable".to_owned();
-    let outcome = match Engine::connect().await {
-        Ok(engine) => engine.version().await.map(|v| (engine, v)),
-        Err(err) => Err(err),
+pub async fn check(connected: &Result<Engine, EngineError>) -> Check {
+    let engine = match connected {
+        Ok(engine) => engine,
+        Err(err) => return failed(err),
     };
-    match outcome {
-        Ok((engine, version)) => Check {
+    match engine.version().await {
+        Ok(version) => Check {
             id: CheckId::DockerEngine,
-            title,
+            title: TITLE.to_owned(),
             status: CheckStatus::Ok,
             summary: format!(
                 "Docker Engine {} (API {}, {}) at {}",
@@ -96,16 +25,20 @@ pub async fn check_engine() -> Check {
             ),
             fix: None,
         },
-        Err(err) => {
-            tracing::info!(error = %err, "Docker engine check failed");
-            Check {
-                id: CheckId::DockerEngine,
-                title,
-                status: CheckStatus::Failed,
-                summary: engine_summary(&err),
-                fix: Some(engine_fix(&err, std::env::var_os("DOCKER_HOST").is_some())),
-            }
-        }
+        Err(err) => failed(&err),
+    }
+}
+
+const TITLE: &str = "Docker engine reachable";
+
+fn failed(err: &EngineError) -> Check {
+    tracing::info!(error = %err, "Docker engine check failed");
+    Check {
+        id: CheckId::DockerEngine,
+        title: TITLE.to_owned(),
+        status: CheckStatus::Failed,
+        summary: engine_summary(err),
+        fix: Some(engine_fix(err, std::env::var_os("DOCKER_HOST").is_some())),
     }
 }
 
@@ -142,16 +75,19 @@ fn engine_fix(err: &EngineError, docker_host_set: bool) -> Fix {
                 crate::engine::DEFAULT_ENDPOINT
             ),
             command: Some(unset.to_owned()),
+            action: None,
         };
     }
     match err {
         EngineError::PermissionDenied { .. } => Fix {
             description: "Add your user to the 'docker' group, then log out and back in.".to_owned(),
             command: Some("sudo usermod -aG docker \"$USER\"".to_owned()),
+            action: None,
         },
         EngineError::BadEndpoint { .. } => Fix {
             description: "Set DOCKER_HOST to unix:///path/to/docker.sock, tcp://host:port or ssh://user@host, or unset it.".to_owned(),
             command: None,
+            action: None,
         },
         _ => start_engine_fix(),
     }
@@ -164,6 +100,7 @@ fn start_engine_fix() -> Fix {
             description: "Start Docker Desktop (or Colima) and wait until it says it is running."
                 .to_owned(),
             command: Some("open -a Docker".to_owned()),
+            action: None,
         }
     } else if cfg!(windows) {
         Fix {
@@ -171,6 +108,7 @@ fn start_engine_fix() -> Fix {
                 "Start Docker Desktop from the Start menu and wait until it says it is running."
                     .to_owned(),
             command: None,
+            action: None,
         }
     } else if !engine_installed() {
         Fix {
@@ -178,11 +116,13 @@ fn start_engine_fix() -> Fix {
             command: Some(
                 "sudo apt-get install docker.io && sudo systemctl start docker".to_owned(),
             ),
+            action: None,
         }
     } else if std::path::Path::new("/run/systemd/system").exists() {
         Fix {
             description: "Start the Docker engine service.".to_owned(),
             command: Some("sudo systemctl start docker".to_owned()),
+            action: None,
         }
     } else {
         Fix {
@@ -190,6 +130,7 @@ fn start_engine_fix() -> Fix {
                 "Start the Docker engine (this system has no systemd, so start dockerd directly)."
                     .to_owned(),
             command: Some("sudo dockerd > /var/log/dockerd.log 2>&1 &".to_owned()),
+            action: None,
         }
     }
 }
