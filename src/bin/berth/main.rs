@@ -2,6 +2,7 @@
 //! each with `--json` for scripts and for the tests.
 
 mod checkpoint;
+mod code;
 mod config;
 mod doctor;
 mod exec;
@@ -64,6 +65,8 @@ enum Command {
     Rollback(checkpoint::RollbackArgs),
     /// List Berth's environments with their state and sizes.
     Ls(ls::Args),
+    /// Open the project in VS Code, in its dev container.
+    Code(code::Args),
     /// Keep a registry's credential in the OS keyring (for Features behind a password).
     Login(login::Args),
     /// Forget a registry's credential.
@@ -88,6 +91,7 @@ impl Command {
             Self::Checkpoint(args) => args.json,
             Self::Rollback(args) => args.json,
             Self::Ls(args) => args.json,
+            Self::Code(args) => args.json,
             Self::Login(args) => args.json,
             Self::Logout(args) => args.json,
         }
@@ -159,6 +163,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Checkpoint(args) => checkpoint::run(args).await,
         Command::Rollback(args) => checkpoint::rollback(args).await,
         Command::Ls(args) => ls::run(args).await,
+        Command::Code(args) => code::run(args).await,
         Command::Login(args) => login::login(args).await,
         Command::Logout(args) => login::logout(args).await,
     }
