@@ -13,6 +13,7 @@ pub mod logging;
 pub mod project_file;
 pub mod recipe;
 pub mod secrets;
+pub mod vscode;
 
 /// The app's reverse-DNS identifier, as in `tauri.conf.json`; names its folders.
 pub const APP_IDENTIFIER: &str = "dev.berth.app";

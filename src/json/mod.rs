@@ -10,12 +10,14 @@ mod doctor;
 mod environment;
 mod gpu;
 mod recipe;
+mod vscode;
 
 pub use config::*;
 pub use doctor::*;
 pub use environment::*;
 pub use gpu::*;
 pub use recipe::*;
+pub use vscode::*;
 
 /// The error every IPC command and `--json` failure returns.
 #[derive(Debug, Clone, Serialize, TS, PartialEq, Eq)]

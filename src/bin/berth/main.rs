@@ -2,6 +2,7 @@
 //! each with `--json` for scripts and for the tests.
 
 mod checkpoint;
+mod code;
 mod config;
 mod doctor;
 mod exec;
@@ -67,6 +68,8 @@ enum Command {
     Ls(ls::Args),
     /// What the GPUs are doing: once, live (--watch), recorded or replayed.
     Gpu(gpu::Args),
+    /// Open the project in VS Code, in its dev container.
+    Code(code::Args),
     /// Keep a registry's credential in the OS keyring (for Features behind a password).
     Login(login::Args),
     /// Forget a registry's credential.
@@ -92,6 +95,7 @@ impl Command {
             Self::Rollback(args) => args.json,
             Self::Ls(args) => args.json,
             Self::Gpu(args) => args.json,
+            Self::Code(args) => args.json,
             Self::Login(args) => args.json,
             Self::Logout(args) => args.json,
         }
@@ -164,6 +168,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Rollback(args) => checkpoint::rollback(args).await,
         Command::Ls(args) => ls::run(args).await,
         Command::Gpu(args) => gpu::run(args).await,
+        Command::Code(args) => code::run(args).await,
         Command::Login(args) => login::login(args).await,
         Command::Logout(args) => login::logout(args).await,
     }
