@@ -158,7 +158,7 @@ pub fn assess(config: Option<&WslConfig>, host_total_bytes: u64) -> MemoryAssess
     let human = crate::host::facts::human_bytes;
     let summary = if enough {
         format!(
-            "WSL gets {} of memory and {} of swap: enough for deep-learning builds (at least {} and {} recommended)",
+            "WSL gets {} of memory and {} of swap: enough for deep-learning builds (memory {}, swap {} recommended)",
             human(memory),
             human(swap),
             recommended.memory,
@@ -173,7 +173,7 @@ pub fn assess(config: Option<&WslConfig>, host_total_bytes: u64) -> MemoryAssess
             to_set.push(format!("swap={}", recommended.swap));
         }
         format!(
-            "WSL gets {} of memory and {} of swap, below the {} and {} deep-learning builds need (a build may crash): set {} under [wsl2] in .wslconfig",
+            "WSL gets {} of memory and {} of swap, below what deep-learning builds need (memory {}, swap {}; a build may crash): set {} under [wsl2] in .wslconfig",
             human(memory),
             human(swap),
             recommended.memory,

@@ -130,49 +130,66 @@ pub fn host_memory_bytes() -> (u64, bool) {
     }
 }
 
+/// Whether [`shutdown`] can run here; ask before writing anything that `--apply` needs.
+///
+/// # Errors
+///
+/// [`WslError::ShutdownUnavailable`] off Windows: inside WSL it would stop the shell
+/// asking, so it is refused there too.
+pub fn check_shutdown() -> Result<(), WslError> {
+    if cfg!(windows) {
+        return Ok(());
+    }
+    let reason = if HostFacts::read().wsl {
+        "this is inside WSL, and shutting WSL down would stop this shell too: run \
+         `wsl --shutdown` from PowerShell or cmd on Windows"
+    } else {
+        "this machine is not Windows; run `wsl --shutdown` on the Windows machine the file \
+         belongs to"
+    };
+    Err(WslError::ShutdownUnavailable {
+        reason: reason.to_owned(),
+    })
+}
+
 /// Stop every WSL distribution and the VM (`wsl --shutdown`), so the next start reads
 /// `.wslconfig`. Ask the user first: it ends every running Linux program, and Docker
 /// Desktop's engine with them.
 ///
 /// # Errors
 ///
-/// [`WslError::ShutdownUnavailable`] off Windows (inside WSL it would stop the shell
-/// asking, so it is refused there too), [`WslError::ShutdownFailed`] when it fails.
+/// See [`check_shutdown`]; [`WslError::ShutdownFailed`] when it ran and failed.
 pub fn shutdown() -> Result<(), WslError> {
-    #[cfg(windows)]
-    {
-        let output = Command::new("wsl.exe")
-            .arg("--shutdown")
-            .output()
-            .map_err(|err| WslError::ShutdownFailed {
-                detail: format!("cannot start wsl.exe: {err} (is WSL installed?)"),
-            })?;
-        if output.status.success() {
-            return Ok(());
-        }
-        // wsl.exe writes UTF-16 text; show what is readable of it.
-        let text: String = String::from_utf8_lossy(&output.stderr)
-            .chars()
-            .chain(String::from_utf8_lossy(&output.stdout).chars())
-            .filter(|c| *c != '\0')
-            .collect();
-        Err(WslError::ShutdownFailed {
-            detail: format!("{} {}", output.status, text.trim()),
-        })
+    check_shutdown()?;
+    run_shutdown()
+}
+
+#[cfg(windows)]
+fn run_shutdown() -> Result<(), WslError> {
+    let output = Command::new("wsl.exe")
+        .arg("--shutdown")
+        .output()
+        .map_err(|err| WslError::ShutdownFailed {
+            detail: format!("cannot start wsl.exe: {err} (is WSL installed?)"),
+        })?;
+    if output.status.success() {
+        return Ok(());
     }
-    #[cfg(not(windows))]
-    {
-        let reason = if HostFacts::read().wsl {
-            "this is inside WSL, and shutting WSL down would stop this shell too: run \
-             `wsl --shutdown` from PowerShell or cmd on Windows"
-        } else {
-            "this machine is not Windows; run `wsl --shutdown` on the Windows machine the \
-             file belongs to"
-        };
-        Err(WslError::ShutdownUnavailable {
-            reason: reason.to_owned(),
-        })
-    }
+    // wsl.exe writes UTF-16 text: drop the NULs to show what is readable of it.
+    let text: String = String::from_utf8_lossy(&output.stderr)
+        .chars()
+        .chain(String::from_utf8_lossy(&output.stdout).chars())
+        .filter(|c| *c != '\0')
+        .collect();
+    Err(WslError::ShutdownFailed {
+        detail: format!("{} {}", output.status, text.trim()),
+    })
+}
+
+/// Off Windows there is nothing to run: the same refusal as [`check_shutdown`].
+#[cfg(not(windows))]
+fn run_shutdown() -> Result<(), WslError> {
+    check_shutdown()
 }
 
 /// Where WSL reads `.wslconfig` on this machine.

@@ -17,7 +17,9 @@ pub use advice::{
 };
 pub use document::{LineEnding, WslConfig};
 pub use file::{set, Edit, SetOutcome, SettingChange};
-pub use locate::{locate, placement_warnings, shutdown, Located, LocatedBy};
+pub use locate::{
+    check_shutdown, host_memory_bytes, locate, placement_warnings, shutdown, Located, LocatedBy,
+};
 pub use size::Size;
 
 /// The `[wsl2]` settings Berth reads and edits.

@@ -19,7 +19,7 @@ const UNITS: [(&str, u64); 5] = [
 
 /// What WSL accepts, for messages.
 pub const ACCEPTED_FORMS: &str =
-    "a whole number right followed by B, KB, MB, GB or TB (upper case, no space), e.g. 8GB or 512MB";
+    "a whole number immediately followed by B, KB, MB, GB or TB (upper case, no space), e.g. 8GB or 512MB";
 
 /// An amount of memory or swap, in bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -158,7 +158,7 @@ impl fmt::Display for Size {
         }
         let (name, factor) = UNITS
             .iter()
-            .find(|(_, factor)| self.0 % factor == 0)
+            .find(|(_, factor)| self.0.is_multiple_of(*factor))
             .copied()
             .unwrap_or(("B", 1));
         write!(f, "{}{name}", self.0 / factor)
