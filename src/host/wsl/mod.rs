@@ -6,6 +6,7 @@
 pub mod advice;
 pub mod document;
 pub mod file;
+mod lines;
 pub mod locate;
 pub mod size;
 
