@@ -11,6 +11,7 @@ mod environment;
 mod gpu;
 mod recipe;
 mod vscode;
+mod wsl;
 
 pub use config::*;
 pub use doctor::*;
@@ -18,6 +19,7 @@ pub use environment::*;
 pub use gpu::*;
 pub use recipe::*;
 pub use vscode::*;
+pub use wsl::*;
 
 /// The error every IPC command and `--json` failure returns.
 #[derive(Debug, Clone, Serialize, TS, PartialEq, Eq)]

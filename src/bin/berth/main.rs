@@ -18,6 +18,7 @@ mod rm;
 mod stop;
 mod target;
 mod up;
+mod wsl;
 
 use std::process::ExitCode;
 
@@ -74,6 +75,8 @@ enum Command {
     Login(login::Args),
     /// Forget a registry's credential.
     Logout(login::LogoutArgs),
+    /// WSL's memory and swap (.wslconfig): show them against what builds need, or set them.
+    Wsl(wsl::Args),
 }
 
 impl Command {
@@ -98,6 +101,7 @@ impl Command {
             Self::Code(args) => args.json,
             Self::Login(args) => args.json,
             Self::Logout(args) => args.json,
+            Self::Wsl(args) => args.json(),
         }
     }
 }
@@ -171,6 +175,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Code(args) => code::run(args).await,
         Command::Login(args) => login::login(args).await,
         Command::Logout(args) => login::logout(args).await,
+        Command::Wsl(args) => wsl::run(args).await,
     }
 }
 
