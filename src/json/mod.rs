@@ -9,11 +9,13 @@ mod config;
 mod doctor;
 mod environment;
 mod recipe;
+mod registry;
 
 pub use config::*;
 pub use doctor::*;
 pub use environment::*;
 pub use recipe::*;
+pub use registry::*;
 
 /// The error every IPC command and `--json` failure returns.
 #[derive(Debug, Clone, Serialize, TS, PartialEq, Eq)]

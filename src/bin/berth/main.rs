@@ -10,6 +10,7 @@ mod login;
 mod ls;
 mod new;
 mod progress;
+mod push;
 mod recipes;
 mod reset;
 mod rm;
@@ -64,10 +65,12 @@ enum Command {
     Rollback(checkpoint::RollbackArgs),
     /// List Berth's environments with their state and sizes.
     Ls(ls::Args),
-    /// Keep a registry's credential in the OS keyring (for Features behind a password).
+    /// Keep a registry's token in the OS keyring (read from standard input).
     Login(login::Args),
-    /// Forget a registry's credential.
+    /// Forget a registry's token.
     Logout(login::LogoutArgs),
+    /// Push the environment's image to a registry as REFERENCE (`host:port/name:tag`).
+    Push(push::Args),
 }
 
 impl Command {
@@ -90,6 +93,7 @@ impl Command {
             Self::Ls(args) => args.json,
             Self::Login(args) => args.json,
             Self::Logout(args) => args.json,
+            Self::Push(args) => args.json,
         }
     }
 }
@@ -161,6 +165,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Ls(args) => ls::run(args).await,
         Command::Login(args) => login::login(args).await,
         Command::Logout(args) => login::logout(args).await,
+        Command::Push(args) => push::run(args).await,
     }
 }
 
@@ -185,4 +190,22 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
                 .downcast_ref::<serde_json::Error>()
                 .is_some_and(|e| e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// clap checks a verb's arguments only when that verb is parsed (and only in debug
+    /// builds): a defaulted DIR before a required positional panicked `berth push`.
+    #[test]
+    fn the_registry_verbs_are_well_formed() {
+        let mut cli = super::Cli::command();
+        for verb in ["login", "logout", "push"] {
+            cli.find_subcommand_mut(verb)
+                .unwrap_or_else(|| panic!("no `berth {verb}`"))
+                .clone()
+                .debug_assert();
+        }
+    }
 }
