@@ -54,15 +54,47 @@ fn filter(verbosity: u8) -> EnvFilter {
     EnvFilter::new(level)
 }
 
-/// Set up CLI logging: human-readable lines on stderr, `-v` per level or `RUST_LOG`.
+/// The file the CLI appends its log to when [`LOG_DIR_ENV`] names a folder.
+pub const CLI_LOG_FILE: &str = "berth-cli.log";
+
+/// Set up CLI logging: human-readable lines on stderr, `-v` per level or `RUST_LOG`; and
+/// when [`LOG_DIR_ENV`] is set, every run's info and Berth's debug lines appended to
+/// [`CLI_LOG_FILE`] there too (for a bug report, or a test that reads what was logged).
 pub fn init_cli(verbosity: u8) -> Result<(), LoggingError> {
     let layer = fmt::layer()
         .with_writer(std::io::stderr)
         .with_target(verbosity >= 2)
         .without_time()
         .with_filter(filter(verbosity));
+    let file = match std::env::var_os(LOG_DIR_ENV).filter(|d| !d.is_empty()) {
+        Some(dir) => {
+            let dir = PathBuf::from(dir);
+            std::fs::create_dir_all(&dir).map_err(|source| LoggingError::CreateDir {
+                dir: dir.clone(),
+                source,
+            })?;
+            // Written as each line comes (no worker thread): the CLI has no guard to keep.
+            let appender = tracing_appender::rolling::Builder::new()
+                .rotation(tracing_appender::rolling::Rotation::NEVER)
+                .filename_prefix("berth-cli")
+                .filename_suffix("log")
+                .build(&dir)
+                .map_err(|source| LoggingError::Open {
+                    dir: dir.clone(),
+                    source,
+                })?;
+            Some(
+                fmt::layer()
+                    .with_writer(appender)
+                    .with_ansi(false)
+                    .with_filter(filter(1)),
+            )
+        }
+        None => None,
+    };
     tracing_subscriber::registry()
         .with(layer)
+        .with(file)
         .try_init()
         .map_err(|_| LoggingError::AlreadySet)?;
     install_panic_hook();

@@ -90,6 +90,8 @@ pub enum Phase {
     Stop,
     /// Removing containers, volumes or images.
     Remove,
+    /// Pushing an image to a registry.
+    Push,
 }
 
 /// How much an event matters; `--json` lines carry it as `level`.

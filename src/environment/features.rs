@@ -41,7 +41,7 @@ pub(super) async fn resolve(
             .to_owned(),
     })?;
     let resolver = Resolver {
-        credentials: &crate::secrets::Keyring,
+        credentials: &crate::secrets::Kept,
         cache,
     };
     progress.event(Event::Phase {

@@ -12,6 +12,7 @@ pub mod lifecycle;
 pub mod list;
 pub mod metadata;
 pub mod plan;
+pub mod push;
 pub mod remove;
 pub mod reset;
 pub mod run_args;

@@ -13,6 +13,7 @@ use crate::engine::container::{self, ContainerState, ContainerSummary};
 use crate::engine::image;
 use crate::engine::progress::{Cancel, Event, Outcome, Phase, Progress};
 use crate::engine::{build, volume, Engine};
+use crate::feature::registry::Credentials as _;
 
 use super::lifecycle;
 use super::plan::Step;
@@ -764,7 +765,19 @@ pub(super) async fn ensure_pulled(
     if present {
         return Ok(Outcome::Done(()));
     }
-    image::pull(engine, reference, progress, cancel)
+    // A private base image needs the credential kept for its registry (`berth login`).
+    let registry = image::registry_of(reference);
+    let kept = registry
+        .as_deref()
+        .and_then(|registry| crate::secrets::Kept.for_registry(registry));
+    let login = registry
+        .as_deref()
+        .zip(kept.as_ref())
+        .map(|(registry, credential)| image::Login {
+            registry,
+            credential,
+        });
+    image::pull(engine, reference, login, progress, cancel)
         .await
         .map_err(|err| {
             let message = crate::error_chain(&err);

@@ -1,12 +1,12 @@
 //! Transport types for the environment verbs (`berth up|build|ls|rm|reset|freeze|
-//! checkpoint|rollback --json`, and the window later): one line of progress per event,
+//! checkpoint|rollback|push --json`, and the window later): one line of progress per event,
 //! and the result of each verb.
 
 use serde::Serialize;
 use ts_rs::TS;
 
 use crate::engine::progress::{Event, Level};
-use crate::environment::{checkpoint, freeze, list, remove, reset, up};
+use crate::environment::{checkpoint, freeze, list, push, remove, reset, up};
 
 /// One line of progress: the event with its time, level and message for a person.
 #[derive(Debug, Clone, Serialize, TS, PartialEq, Eq)]
@@ -258,6 +258,32 @@ impl From<&checkpoint::Checkpoint> for CheckpointInfo {
             requirements: checkpoint.requirements.clone(),
             requirements_current: checkpoint.requirements_current,
             size: checkpoint.size,
+        }
+    }
+}
+
+/// What `berth push` did.
+#[derive(Debug, Clone, Serialize, TS, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "../ui/src/bindings/")]
+pub struct PushResult {
+    /// The reference the registry has now, e.g. `localhost:5000/team/thesis:1`.
+    pub reference: String,
+    /// The manifest digest the registry stored.
+    pub digest: String,
+    /// The local image that was pushed.
+    pub image: String,
+    /// Whether a credential from the keyring was sent.
+    pub authenticated: bool,
+}
+
+impl From<&push::Pushed> for PushResult {
+    fn from(pushed: &push::Pushed) -> Self {
+        Self {
+            reference: pushed.reference.clone(),
+            digest: pushed.digest.clone(),
+            image: pushed.image.clone(),
+            authenticated: pushed.authenticated,
         }
     }
 }

@@ -10,6 +10,7 @@ mod doctor;
 mod environment;
 mod gpu;
 mod recipe;
+mod registry;
 mod vscode;
 mod wsl;
 
@@ -18,6 +19,7 @@ pub use doctor::*;
 pub use environment::*;
 pub use gpu::*;
 pub use recipe::*;
+pub use registry::*;
 pub use vscode::*;
 pub use wsl::*;
 

@@ -15,6 +15,7 @@ mod harness;
 mod images;
 mod keep;
 mod project;
+mod push;
 mod recipe;
 mod reference;
 mod up;

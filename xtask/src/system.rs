@@ -97,6 +97,18 @@ pub const TEST_PACKAGES: &[Package] = &[
         why: "a kernel keyring session for the keyring tests",
     },
     Package {
+        name: "dbus-daemon",
+        why: "dbus-run-session: a private session bus for the Secret Service keyring test",
+    },
+    Package {
+        name: "gnome-keyring",
+        why: "the Secret Service a Linux desktop keeps registry tokens in (keyring test)",
+    },
+    Package {
+        name: "libsecret-tools",
+        why: "secret-tool, which reads back what Berth kept in the Secret Service",
+    },
+    Package {
         name: "ca-certificates",
         why: "TLS for the package registries",
     },

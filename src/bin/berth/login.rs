@@ -1,5 +1,6 @@
 //! `berth login` and `berth logout`: keep or forget a registry's credential in the OS
-//! keyring (the only place Berth keeps secrets), for Features behind a password.
+//! keyring (the only place Berth keeps secrets), for Features behind a password, base
+//! images from a private registry and `berth push`.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
@@ -10,13 +11,19 @@ use crate::progress;
 
 /// `berth login`.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "The token (or password) is read from standard input, never from the command line:\n  \
+    echo \"$TOKEN\" | berth login ghcr.io --username me\n\
+    On a terminal Berth asks for it without echoing it. It is kept in the OS keyring only: the \
+    Secret Service of a Linux desktop session, else the kernel session keyring (BERTH_KEYRING=kernel|secret-service picks one)."
+)]
 pub struct Args {
     /// The registry host (and port), e.g. `ghcr.io` or `localhost:5000`.
     pub registry: String,
-    /// The user name.
+    /// The user name the token belongs to.
     #[arg(long, short)]
     pub username: String,
-    /// Read the password (or token) from standard input instead of asking for it.
+    /// Read the token from standard input even when it is a terminal (no prompt).
     #[arg(long)]
     pub password_stdin: bool,
     /// Print the result as JSON.
@@ -36,10 +43,14 @@ pub struct LogoutArgs {
 
 /// Keep the credential for the registry.
 pub async fn login(args: Args) -> anyhow::Result<ExitCode> {
+    let keyring = berth::secrets::keyring()?;
     let stdin = std::io::stdin();
     let asking = !args.password_stdin && stdin.is_terminal();
     if asking {
-        eprint!("password for {}@{}: ", args.username, args.registry);
+        eprint!(
+            "token (or password) for {}@{}: ",
+            args.username, args.registry
+        );
         std::io::stderr().flush()?;
     }
     let secret = {
@@ -53,22 +64,33 @@ pub async fn login(args: Args) -> anyhow::Result<ExitCode> {
     }
     if secret.is_empty() {
         anyhow::bail!(
-            "no password was given: type it when asked, or pipe it with --password-stdin"
+            "no token was given for {}: pipe it on standard input (`echo \"$TOKEN\" | berth login {} --username {}`) or type it when asked",
+            args.registry,
+            args.registry,
+            args.username
         );
     }
     let credential = Credential {
         username: args.username.clone(),
         secret,
     };
-    berth::secrets::store(&args.registry, &credential)?;
+    keyring.store(&args.registry, &credential)?;
+    let backend = keyring.choice().backend;
     if args.json {
-        progress::print_json(
-            &serde_json::json!({"registry": args.registry, "username": args.username, "stored": true}),
-        )?;
+        progress::print_json(&berth::json::LoginResult {
+            registry: args.registry,
+            username: Some(args.username),
+            stored: true,
+            removed: false,
+            keyring: backend,
+        })?;
     } else {
         println!(
-            "kept the credential of {} for {} in the OS keyring",
-            args.username, args.registry
+            "kept the token of {} for {} in {} ({})",
+            args.username,
+            args.registry,
+            backend.describe(),
+            backend.lasts()
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -76,11 +98,29 @@ pub async fn login(args: Args) -> anyhow::Result<ExitCode> {
 
 /// Forget the credential for the registry.
 pub async fn logout(args: LogoutArgs) -> anyhow::Result<ExitCode> {
-    berth::secrets::forget(&args.registry)?;
+    let keyring = berth::secrets::keyring()?;
+    let removed = keyring.forget(&args.registry)?;
+    let backend = keyring.choice().backend;
     if args.json {
-        progress::print_json(&serde_json::json!({"registry": args.registry, "stored": false}))?;
+        progress::print_json(&berth::json::LoginResult {
+            registry: args.registry,
+            username: None,
+            stored: false,
+            removed,
+            keyring: backend,
+        })?;
+    } else if removed {
+        println!(
+            "forgot the token for {} ({})",
+            args.registry,
+            backend.describe()
+        );
     } else {
-        println!("no credential is kept for {} any more", args.registry);
+        println!(
+            "no token was kept for {} in {}",
+            args.registry,
+            backend.describe()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

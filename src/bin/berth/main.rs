@@ -12,6 +12,7 @@ mod login;
 mod ls;
 mod new;
 mod progress;
+mod push;
 mod recipes;
 mod reset;
 mod rm;
@@ -71,12 +72,14 @@ enum Command {
     Gpu(gpu::Args),
     /// Open the project in VS Code, in its dev container.
     Code(code::Args),
-    /// Keep a registry's credential in the OS keyring (for Features behind a password).
+    /// Keep a registry's token in the OS keyring (read from standard input).
     Login(login::Args),
-    /// Forget a registry's credential.
+    /// Forget a registry's token.
     Logout(login::LogoutArgs),
     /// WSL's memory and swap (.wslconfig): show them against what builds need, or set them.
     Wsl(wsl::Args),
+    /// Push the environment's image to a registry as REFERENCE (`host:port/name:tag`).
+    Push(push::Args),
 }
 
 impl Command {
@@ -102,6 +105,7 @@ impl Command {
             Self::Login(args) => args.json,
             Self::Logout(args) => args.json,
             Self::Wsl(args) => args.json(),
+            Self::Push(args) => args.json,
         }
     }
 }
@@ -176,6 +180,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Login(args) => login::login(args).await,
         Command::Logout(args) => login::logout(args).await,
         Command::Wsl(args) => wsl::run(args).await,
+        Command::Push(args) => push::run(args).await,
     }
 }
 
@@ -200,4 +205,22 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
                 .downcast_ref::<serde_json::Error>()
                 .is_some_and(|e| e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// clap checks a verb's arguments only when that verb is parsed (and only in debug
+    /// builds): a defaulted DIR before a required positional panicked `berth push`.
+    #[test]
+    fn the_registry_verbs_are_well_formed() {
+        let mut cli = super::Cli::command();
+        for verb in ["login", "logout", "push"] {
+            cli.find_subcommand_mut(verb)
+                .unwrap_or_else(|| panic!("no `berth {verb}`"))
+                .clone()
+                .debug_assert();
+        }
+    }
 }

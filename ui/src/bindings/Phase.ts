@@ -3,4 +3,4 @@
 /**
  * Which part of an operation is running, for a progress bar's label.
  */
-export type Phase = "context" | "features" | "build" | "update-uid" | "create" | "start" | "lifecycle" | "stop" | "remove";
+export type Phase = "context" | "features" | "build" | "update-uid" | "create" | "start" | "lifecycle" | "stop" | "remove" | "push";
