@@ -6,7 +6,7 @@ use berth::engine::{Engine, Outcome};
 use berth::environment::checkpoint;
 
 use crate::progress::{self, Printer};
-use crate::target::Target;
+use crate::target::{Target, TargetDir};
 
 /// Arguments of `berth checkpoint`.
 #[derive(Debug, clap::Args)]
@@ -97,7 +97,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
 #[derive(Debug, clap::Args)]
 pub struct RollbackArgs {
     #[command(flatten)]
-    pub target: Target,
+    pub target: TargetDir,
     /// The checkpoint to return to.
     pub name: String,
     /// Progress as JSON lines, then the result.
@@ -110,10 +110,11 @@ pub async fn rollback(args: RollbackArgs) -> anyhow::Result<ExitCode> {
     let engine = Engine::connect().await?;
     let printer = Printer::new(args.json);
     let cancel = progress::cancel_on_ctrl_c();
+    let target = args.target.target();
     let outcome = checkpoint::rollback(
         &engine,
-        &args.target.path,
-        &args.target.load_options(),
+        &target.path,
+        &target.load_options(),
         &args.name,
         &printer,
         &cancel,

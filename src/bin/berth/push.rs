@@ -1,28 +1,21 @@
 //! `berth push`: send the environment's image to a registry under a name the user gives,
 //! with the token kept by `berth login`.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use berth::engine::{Engine, Outcome};
 use berth::environment::push;
 
 use crate::progress::{self, Printer};
-use crate::target::Target;
+use crate::target::TargetDir;
 
 /// Arguments of `berth push` (both positionals required: `berth push DIR REFERENCE`).
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The project folder, or a devcontainer.json.
-    pub dir: PathBuf,
+    #[command(flatten)]
+    pub target: TargetDir,
     /// The name to push to, `host:port/name:tag` (e.g. `ghcr.io/me/thesis:1`).
     pub reference: String,
-    /// The devcontainer.json to use, for projects with several configurations.
-    #[arg(long, value_name = "PATH")]
-    pub config: Option<PathBuf>,
-    /// Mount the project folder itself, not the Git repository it is in.
-    #[arg(long)]
-    pub no_git_root: bool,
     /// Progress as JSON lines, then the pushed reference and digest.
     #[arg(long)]
     pub json: bool,
@@ -34,11 +27,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let engine = Engine::connect().await?;
     let printer = Printer::new(args.json);
     let cancel = progress::cancel_on_ctrl_c();
-    let target = Target {
-        path: args.dir,
-        config: args.config,
-        no_git_root: args.no_git_root,
-    };
+    let target = args.target.target();
     let outcome = push::push(
         &engine,
         &target.path,

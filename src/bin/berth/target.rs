@@ -29,3 +29,28 @@ impl Target {
         }
     }
 }
+
+/// A project folder given as a positional that must be there (verbs whose next
+/// positional is required: `berth rollback DIR NAME`, `berth push DIR REF`).
+#[derive(Debug, clap::Args)]
+pub struct TargetDir {
+    /// The project folder, or a devcontainer.json.
+    pub path: PathBuf,
+    /// The devcontainer.json to use, for projects with several configurations.
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Mount the project folder itself, not the Git repository it is in.
+    #[arg(long)]
+    pub no_git_root: bool,
+}
+
+impl TargetDir {
+    /// The same project as a [`Target`].
+    pub fn target(&self) -> Target {
+        Target {
+            path: self.path.clone(),
+            config: self.config.clone(),
+            no_git_root: self.no_git_root,
+        }
+    }
+}
