@@ -12,12 +12,12 @@ use berth::vscode::{self, HostOs};
 /// A temp folder holding a `code` stand-in (in `bin/`) that writes each argument on a
 /// line of `argv.log` and answers `--list-extensions` with `extensions`, and a project
 /// folder `my project` with a devcontainer.json.
-struct Setup {
+pub struct Setup {
     dir: tempfile::TempDir,
 }
 
 impl Setup {
-    fn new(extensions: &[&str]) -> Self {
+    pub fn new(extensions: &[&str]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let bin = dir.path().join("bin");
         std::fs::create_dir(&bin).unwrap();
@@ -47,7 +47,7 @@ impl Setup {
     }
 
     /// Run `berth` with `args`, the stand-in first on PATH (or no `code` at all).
-    fn berth(&self, args: &[&str], with_code: bool) -> Output {
+    pub fn berth(&self, args: &[&str], with_code: bool) -> Output {
         let mut dirs = vec![PathBuf::from("/usr/bin"), PathBuf::from("/bin")];
         if with_code {
             dirs.insert(0, self.dir.path().join("bin"));
@@ -61,7 +61,7 @@ impl Setup {
             .unwrap()
     }
 
-    fn recorded(&self) -> Vec<String> {
+    pub fn recorded(&self) -> Vec<String> {
         std::fs::read_to_string(self.dir.path().join("argv.log"))
             .unwrap_or_default()
             .lines()

@@ -3,5 +3,6 @@
 //! cannot be installed here (VS Code), temporary copies of fixture files.
 
 mod code;
+mod doctor;
 mod gpu;
 mod wsl;

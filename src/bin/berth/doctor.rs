@@ -3,17 +3,32 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use crate::progress;
+
 /// Arguments of `berth doctor`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Run a fix Berth can run safely, by the id the report gives
+    /// (install-dev-containers, set-wsl-memory), instead of the checks.
+    #[arg(long, value_name = "ACTION")]
+    pub fix: Option<berth::host::doctor::FixAction>,
 }
 
 /// Run every host check and print the report.
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let json = args.json;
+    if let Some(action) = args.fix {
+        let done = berth::host::doctor::run_action(action).await?;
+        if json {
+            progress::print_json(&serde_json::json!({ "action": action.as_str(), "done": done }))?;
+        } else {
+            println!("{done}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let report = berth::host::doctor::run().await;
     let mut out = std::io::stdout().lock();
     if json {
@@ -31,6 +46,13 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 writeln!(out, "       fix: {}", fix.description)?;
                 if let Some(command) = &fix.command {
                     writeln!(out, "            {command}")?;
+                }
+                if let Some(action) = fix.action {
+                    writeln!(
+                        out,
+                        "       or let Berth do it: berth doctor --fix {}",
+                        action.as_str()
+                    )?;
                 }
             }
         }

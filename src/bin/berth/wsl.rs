@@ -196,14 +196,9 @@ fn set(args: SetArgs) -> anyhow::Result<ExitCode> {
         let (host_memory, _) = wsl::host_memory_bytes();
         let config = wsl::file::read(&located.path)?.map(|(_, config)| config);
         let assessment = wsl::assess(config.as_ref(), host_memory);
-        let wanted = [
-            (Setting::Memory, assessment.recommended.memory),
-            (Setting::Swap, assessment.recommended.swap),
-        ];
-        for (state, (setting, size)) in assessment.settings.iter().zip(wanted) {
-            let given = edits.iter().any(|edit| edit.setting == setting);
-            if !given && state.effective.unwrap_or_default() < size.bytes() {
-                edits.push(Edit::size(setting, size));
+        for edit in wsl::recommended_edits(&assessment) {
+            if !edits.iter().any(|given| given.setting == edit.setting) {
+                edits.push(edit);
             }
         }
     }

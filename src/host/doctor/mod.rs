@@ -4,8 +4,11 @@
 
 mod disk;
 mod engine;
+mod keyring;
 mod nvidia_driver;
 mod nvidia_runtime;
+mod vscode;
+mod wsl_memory;
 
 use serde::Serialize;
 use ts_rs::TS;
@@ -23,6 +26,12 @@ pub enum CheckId {
     NvidiaRuntime,
     /// Room on the disk where the engine keeps images.
     Disk,
+    /// VS Code's `code` and its Dev Containers extension.
+    VsCode,
+    /// WSL's memory and swap against what builds need (Windows and WSL only).
+    WslMemory,
+    /// The OS keyring keeps registry credentials.
+    Keyring,
 }
 
 impl CheckId {
@@ -33,6 +42,9 @@ impl CheckId {
             Self::NvidiaDriver => "nvidia-driver",
             Self::NvidiaRuntime => "nvidia-runtime",
             Self::Disk => "disk",
+            Self::VsCode => "vscode",
+            Self::WslMemory => "wsl-memory",
+            Self::Keyring => "keyring",
         }
     }
 }
@@ -55,9 +67,96 @@ pub enum CheckStatus {
 #[serde(rename_all = "kebab-case")]
 #[ts(export, export_to = "../ui/src/bindings/")]
 pub enum FixAction {
-    /// Placeholder until the first safe fix lands.
-    #[doc(hidden)]
-    None,
+    /// Install VS Code's Dev Containers extension (`code --install-extension`).
+    InstallDevContainers,
+    /// Write the recommended memory and swap into `.wslconfig` (with a backup; WSL takes
+    /// them at its next start, which the person chooses: `wsl --shutdown` stops every
+    /// distribution).
+    SetWslMemory,
+}
+
+impl FixAction {
+    /// Every action, for `berth doctor --fix`'s help and the window.
+    pub const ALL: [Self; 2] = [Self::InstallDevContainers, Self::SetWslMemory];
+
+    /// The stable kebab-case id (`berth doctor --fix ID`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InstallDevContainers => "install-dev-containers",
+            Self::SetWslMemory => "set-wsl-memory",
+        }
+    }
+}
+
+impl std::str::FromStr for FixAction {
+    type Err = DoctorError;
+
+    fn from_str(text: &str) -> Result<Self, DoctorError> {
+        Self::ALL
+            .into_iter()
+            .find(|action| action.as_str() == text)
+            .ok_or_else(|| DoctorError::UnknownAction {
+                action: text.to_owned(),
+            })
+    }
+}
+
+/// Why a fix could not be run.
+#[derive(Debug, thiserror::Error)]
+pub enum DoctorError {
+    /// No such action.
+    #[error("no fix called '{action}': the fixes Berth can run are install-dev-containers and set-wsl-memory")]
+    UnknownAction {
+        /// What was asked for.
+        action: String,
+    },
+    /// Installing the extension failed.
+    #[error("failed to install the Dev Containers extension")]
+    VsCode(#[source] crate::vscode::VsCodeError),
+    /// Writing `.wslconfig` failed (it is untouched).
+    #[error("failed to set WSL's memory")]
+    Wsl(#[source] crate::host::wsl::WslError),
+}
+
+/// Run a safe fix and say what it did.
+///
+/// # Errors
+///
+/// [`DoctorError`]: the fix failed, and nothing was half-done.
+pub async fn run_action(action: FixAction) -> Result<String, DoctorError> {
+    match action {
+        FixAction::InstallDevContainers => {
+            let search = crate::vscode::CodeSearch::from_env(crate::vscode::current_host());
+            vscode::install_extension(&search)
+                .await
+                .map_err(DoctorError::VsCode)
+        }
+        FixAction::SetWslMemory => {
+            let located = crate::host::wsl::locate(None).map_err(DoctorError::Wsl)?;
+            let (host_memory, _) = crate::host::wsl::host_memory_bytes();
+            let config = crate::host::wsl::file::read(&located.path).map_err(DoctorError::Wsl)?;
+            let assessment = crate::host::wsl::assess(config.map(|(_, c)| c).as_ref(), host_memory);
+            let edits = crate::host::wsl::recommended_edits(&assessment);
+            if edits.is_empty() {
+                return Ok(format!(
+                    "{} already has what builds need",
+                    located.path.display()
+                ));
+            }
+            let outcome = crate::host::wsl::set(&located.path, &edits).map_err(DoctorError::Wsl)?;
+            let backup = outcome
+                .backup
+                .as_ref()
+                .map(|b| format!(" (the old file is kept as {})", b.display()))
+                .unwrap_or_default();
+            Ok(format!(
+                "wrote memory={} swap={} to {}{backup}; run `wsl --shutdown` when every distribution may stop, and WSL starts with them",
+                assessment.recommended.memory,
+                assessment.recommended.swap,
+                located.path.display()
+            ))
+        }
+    }
 }
 
 /// How to fix a check that did not pass.
@@ -144,11 +243,30 @@ pub async fn run() -> DoctorReport {
                 message: "the NVML probe stopped unexpectedly".to_owned(),
             })
         });
-    let checks = vec![
+    let mut checks = vec![
         engine::check(&connected).await,
         nvidia_driver::check(&driver),
         nvidia_runtime::check(engine_facts.as_ref(), driver.is_ok()),
         disk::check(engine_facts.as_ref()),
     ];
+    let host = crate::host::facts::HostFacts::read();
+    if cfg!(windows) || host.wsl {
+        checks.push(wsl_memory::check());
+    }
+    let search = crate::vscode::CodeSearch::from_env(crate::vscode::current_host());
+    checks.push(vscode::check(&search).await);
+    checks.push(
+        tokio::task::spawn_blocking(keyring::check)
+            .await
+            .unwrap_or_else(|_| {
+                Check::new(
+                    CheckId::Keyring,
+                    "OS keyring for registry credentials",
+                    CheckStatus::Warning,
+                    "the keyring probe stopped unexpectedly".to_owned(),
+                    None,
+                )
+            }),
+    );
     DoctorReport { checks }
 }

@@ -129,6 +129,27 @@ pub fn recommend(host_total_bytes: u64) -> Recommendation {
     }
 }
 
+/// The edits that bring memory and swap up to the recommendation, leaving settings that
+/// already reach it alone (`berth wsl set --recommended`, the Doctor's fix).
+pub fn recommended_edits(assessment: &MemoryAssessment) -> Vec<super::file::Edit> {
+    let wanted = [
+        (Setting::Memory, assessment.recommended.memory),
+        (Setting::Swap, assessment.recommended.swap),
+    ];
+    wanted
+        .into_iter()
+        .filter(|(setting, size)| {
+            let effective = assessment
+                .settings
+                .iter()
+                .find(|state| state.setting == *setting)
+                .and_then(|state| state.effective);
+            effective.unwrap_or_default() < size.bytes()
+        })
+        .map(|(setting, size)| super::file::Edit::size(setting, size))
+        .collect()
+}
+
 /// Weigh `config` (`None`: there is no `.wslconfig`, so WSL uses its defaults) on a host
 /// with `host_total_bytes` of physical memory (Windows': inside WSL, not what the VM
 /// got). Pure: reads nothing, so the Doctor and the tests call it with any values.

@@ -3,4 +3,4 @@
 /**
  * A fix Berth can run itself, safely (the window shows a button; `berth doctor --fix`).
  */
-export type FixAction = "none";
+export type FixAction = "install-dev-containers" | "set-wsl-memory";
