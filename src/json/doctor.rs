@@ -29,14 +29,50 @@ pub struct Check {
 pub struct DoctorReport {
     /// True when no check failed.
     pub healthy: bool,
+    /// The machine the checks ran on.
+    pub host: Host,
     /// Each check, in order.
     pub checks: Vec<Check>,
+}
+
+/// The machine the checks ran on: OS, CPUs, memory, whether it is WSL.
+#[derive(Debug, Clone, Serialize, TS, PartialEq, Eq)]
+#[ts(export, export_to = "../ui/src/bindings/")]
+pub struct Host {
+    /// The operating system, e.g. "Linux 12 (bookworm)".
+    pub os: String,
+    /// The kernel release.
+    pub kernel: Option<String>,
+    /// Logical CPUs.
+    pub cpus: usize,
+    /// Physical memory, bytes (inside WSL: the VM's).
+    #[ts(type = "number")]
+    pub memory_total_bytes: u64,
+    /// Memory available to new programs, bytes.
+    #[ts(type = "number")]
+    pub memory_available_bytes: u64,
+    /// Whether this is Windows Subsystem for Linux.
+    pub wsl: bool,
+}
+
+impl From<&crate::host::facts::HostFacts> for Host {
+    fn from(facts: &crate::host::facts::HostFacts) -> Self {
+        Self {
+            os: facts.os.clone(),
+            kernel: facts.kernel.clone(),
+            cpus: facts.cpus,
+            memory_total_bytes: facts.memory_total_bytes,
+            memory_available_bytes: facts.memory_available_bytes,
+            wsl: facts.wsl,
+        }
+    }
 }
 
 impl From<&doctor::DoctorReport> for DoctorReport {
     fn from(report: &doctor::DoctorReport) -> Self {
         Self {
             healthy: report.healthy(),
+            host: Host::from(&report.host),
             checks: report.checks.iter().map(Check::from).collect(),
         }
     }
@@ -61,6 +97,7 @@ mod tests {
     #[test]
     fn a_failed_check_serialises_with_its_fix() {
         let report = doctor::DoctorReport {
+            host: crate::host::facts::HostFacts::read(),
             checks: vec![doctor::Check {
                 id: doctor::CheckId::DockerEngine,
                 title: "Docker engine reachable".into(),
@@ -74,6 +111,8 @@ mod tests {
         };
         let value = serde_json::to_value(DoctorReport::from(&report)).unwrap();
         assert_eq!(value["healthy"], false);
+        assert!(value["host"]["cpus"].as_u64().unwrap() >= 1, "{value}");
+        assert!(value["host"]["memory_total_bytes"].as_u64().unwrap() > 0);
         assert_eq!(value["checks"][0]["id"], "docker-engine");
         assert_eq!(value["checks"][0]["status"], "failed");
         assert_eq!(

@@ -92,6 +92,11 @@ fn every_check_is_there_with_a_stable_id() {
     ] {
         assert!(ids.contains(&id), "{id} missing from {ids:?}");
     }
+    assert!(report["host"]["cpus"].as_u64().unwrap() >= 1, "{report}");
+    assert_eq!(
+        report["host"]["wsl"],
+        std::env::var_os("WSL_DISTRO_NAME").is_some()
+    );
     // The WSL check appears only where WSL is.
     assert!(!ids.contains(&"wsl-memory") || std::env::var_os("WSL_DISTRO_NAME").is_some());
 }

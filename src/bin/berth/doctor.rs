@@ -35,6 +35,16 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         serde_json::to_writer_pretty(&mut out, &berth::json::DoctorReport::from(&report))?;
         writeln!(out)?;
     } else {
+        let host = &report.host;
+        writeln!(
+            out,
+            "Host: {}, {} CPUs, {} memory ({} available){}",
+            host.os,
+            host.cpus,
+            berth::host::facts::human_bytes(host.memory_total_bytes),
+            berth::host::facts::human_bytes(host.memory_available_bytes),
+            if host.wsl { ", WSL" } else { "" }
+        )?;
         for check in &report.checks {
             let mark = match check.status {
                 berth::host::doctor::CheckStatus::Ok => "ok  ",

@@ -19,13 +19,7 @@ const WARN_BELOW: u64 = 20 * GB;
 /// on this machine.
 pub(super) fn check(facts: Option<&EngineFacts>) -> Check {
     let Some(facts) = facts else {
-        return Check::new(
-            CheckId::Disk,
-            TITLE,
-            CheckStatus::Warning,
-            "not checked: the Docker engine did not answer".to_owned(),
-            None,
-        );
+        return Check::without_engine(CheckId::Disk, TITLE);
     };
     let root = facts
         .root_dir

@@ -198,6 +198,17 @@ pub struct Check {
 }
 
 impl Check {
+    /// A check that needs the engine, when the engine did not answer.
+    fn without_engine(id: CheckId, title: &str) -> Self {
+        Self::new(
+            id,
+            title,
+            CheckStatus::Warning,
+            "not checked: the Docker engine did not answer".to_owned(),
+            None,
+        )
+    }
+
     fn new(
         id: CheckId,
         title: &str,
@@ -218,6 +229,8 @@ impl Check {
 /// The full list of checks, in the order they were run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DoctorReport {
+    /// The machine the checks ran on.
+    pub host: crate::host::facts::HostFacts,
     /// Every check's result.
     pub checks: Vec<Check>,
 }
@@ -268,5 +281,5 @@ pub async fn run() -> DoctorReport {
                 )
             }),
     );
-    DoctorReport { checks }
+    DoctorReport { host, checks }
 }

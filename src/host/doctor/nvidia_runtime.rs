@@ -11,13 +11,7 @@ const TITLE: &str = "NVIDIA container runtime";
 /// this machine has an NVIDIA driver (without one, no runtime is needed).
 pub(super) fn check(facts: Option<&EngineFacts>, driver: bool) -> Check {
     let Some(facts) = facts else {
-        return Check::new(
-            CheckId::NvidiaRuntime,
-            TITLE,
-            CheckStatus::Warning,
-            "not checked: the Docker engine did not answer".to_owned(),
-            None,
-        );
+        return Check::without_engine(CheckId::NvidiaRuntime, TITLE);
     };
     let runtime = facts.runtimes.iter().any(|r| r == "nvidia");
     let cdi: Vec<&String> = facts

@@ -187,14 +187,7 @@ mod tests {
         std::fs::read(path).unwrap()
     }
 
-    fn names(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
+    use crate::project_file::names;
 
     fn memory(value: &str) -> Edit {
         Edit::parse(Setting::Memory, value).unwrap()
