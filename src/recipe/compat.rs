@@ -65,6 +65,10 @@ impl Framework {
     /// Every framework, in the wizard's order.
     pub const ALL: [Framework; 4] = [Self::PyTorch, Self::Jax, Self::TensorFlow, Self::None];
 
+    /// The framework a recipe gets when none is chosen (the wizard, `berth new`, a
+    /// request with no framework): the one place this default is written.
+    pub const DEFAULT: Framework = Self::PyTorch;
+
     /// The id used in the table, on the command line and in JSON: `pytorch`.
     pub fn id(self) -> &'static str {
         match self {

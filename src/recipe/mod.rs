@@ -11,6 +11,7 @@ pub mod compat;
 pub mod driver;
 pub mod grammar;
 mod render;
+mod request;
 mod shell;
 pub mod versions;
 mod write;
@@ -27,6 +28,7 @@ pub use grammar::{
     HostPath, ImageRef, IndexUrl, PipRequirement,
 };
 pub use render::{render, RenderError, RenderedFile, RenderedFiles};
+pub use request::RecipeRequest;
 pub use versions::{CudaVersion, DriverVersion, PythonVersion, VersionError};
 pub use write::{write, FileChange, FileReport, WriteError, WriteReport};
 
@@ -270,7 +272,7 @@ impl Default for Choices {
     /// PyTorch on the GPU with every other choice left to the table.
     fn default() -> Self {
         Self {
-            framework: Framework::PyTorch,
+            framework: Framework::DEFAULT,
             framework_version: None,
             target: TargetChoice::Gpu { cuda: None },
             python: None,

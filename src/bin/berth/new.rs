@@ -27,9 +27,9 @@ pub struct Options {
     /// The project folder (created when missing); files go into DIR/.devcontainer/.
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
-    /// pytorch, jax, tensorflow or none.
-    #[arg(long, default_value = "pytorch")]
-    pub framework: String,
+    /// pytorch, jax, tensorflow or none [default: pytorch].
+    #[arg(long)]
+    pub framework: Option<String>,
     /// A release from `berth recipes`, e.g. 2.5.1 [default: the newest that fits].
     #[arg(long, value_name = "VERSION")]
     pub framework_version: Option<String>,
@@ -87,7 +87,7 @@ pub struct Options {
 impl Options {
     fn request(&self) -> RecipeRequest {
         RecipeRequest {
-            framework: Some(self.framework.clone()),
+            framework: self.framework.clone(),
             framework_version: self.framework_version.clone(),
             target: self.target.clone(),
             cuda: self.cuda.clone(),
