@@ -31,6 +31,11 @@ pub struct Error {
     pub code: ErrorCode,
     /// The full message for a person: what failed, the cause, what to do next.
     pub message: String,
+    /// The recipe choice the error is about, for the wizard to highlight; absent when the
+    /// error is not about one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub field: Option<crate::recipe::Field>,
 }
 
 /// The failure kinds the UI acts on. Grows only when the UI needs to tell them apart.
@@ -45,9 +50,19 @@ pub enum ErrorCode {
 impl Error {
     /// An error carrying `err`'s whole chain of causes as its message.
     pub fn from_chain(err: &(dyn std::error::Error + 'static)) -> Self {
+        let mut field = None;
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
+        while let Some(c) = cause {
+            if let Some(recipe) = c.downcast_ref::<crate::recipe::RecipeError>() {
+                field = recipe.field();
+                break;
+            }
+            cause = c.source();
+        }
         Self {
             code: ErrorCode::Failed,
             message: crate::error_chain(err),
+            field,
         }
     }
 }
@@ -61,10 +76,27 @@ mod tests {
         let err = Error {
             code: ErrorCode::Failed,
             message: "failed to build image 'berth/x:latest'".into(),
+            field: None,
         };
         assert_eq!(
             serde_json::to_value(&err).unwrap(),
             serde_json::json!({"code": "failed", "message": "failed to build image 'berth/x:latest'"})
         );
+    }
+
+    #[test]
+    fn a_refused_recipe_choice_carries_its_field_for_the_wizard() {
+        let request = crate::recipe::RecipeRequest {
+            target: Some("cpu".into()),
+            cuda: Some("12.4".into()),
+            ..crate::recipe::RecipeRequest::default()
+        };
+        let err = request.to_choices().unwrap_err();
+        let value = serde_json::to_value(Error::from_chain(&err)).unwrap();
+        assert_eq!(value["field"], "cuda");
+        assert!(value["message"]
+            .as_str()
+            .unwrap()
+            .contains("choose the GPU target"));
     }
 }

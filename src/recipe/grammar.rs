@@ -82,7 +82,7 @@ pub enum GrammarError {
         rule: String,
     },
     /// Not a find-links URL or project folder.
-    #[error("invalid --find-links location {}: {rule}", shown(.value))]
+    #[error("invalid find-links location {}: {rule}", shown(.value))]
     FindLinks {
         /// The value given.
         value: String,

@@ -9,6 +9,7 @@
 
 pub mod compat;
 pub mod driver;
+mod field;
 pub mod grammar;
 mod render;
 mod request;
@@ -23,6 +24,7 @@ pub use compat::{
     PythonRow,
 };
 pub use driver::{DriverInfo, Refusal};
+pub use field::Field;
 pub use grammar::{
     AptPackage, CaCertificate, ContainerPath, DatasetMount, ExtensionId, FindLinks, GrammarError,
     HostPath, ImageRef, IndexUrl, PipRequirement,
@@ -79,7 +81,7 @@ pub enum RecipeError {
         known: String,
     },
     /// "No framework" has no release to pick.
-    #[error("--framework-version '{version}' needs a framework: no framework has no versions")]
+    #[error("framework version '{version}' needs a framework: 'no framework' has no versions; choose a framework or leave the version empty")]
     VersionWithoutFramework {
         /// The version given.
         version: String,
@@ -137,13 +139,13 @@ pub enum RecipeError {
         why: String,
     },
     /// A CUDA version was given for a CPU recipe.
-    #[error("CUDA {cuda} was given for a CPU recipe: drop --cuda, or choose --target gpu")]
+    #[error("CUDA {cuda} was given for a CPU recipe: leave the CUDA version empty, or choose the GPU target")]
     CudaForCpu {
         /// The version given.
         cuda: CudaVersion,
     },
     /// A pip package the framework already pins.
-    #[error("pip package '{package}' is installed by the recipe as '{pinned}': choose its version with --framework-version instead of --pip")]
+    #[error("pip package '{package}' is installed by the recipe as '{pinned}': choose its version as the framework version instead of as a pip package")]
     FrameworkPackage {
         /// The package given with --pip.
         package: String,
@@ -175,7 +177,7 @@ pub enum RecipeError {
         target: String,
     },
     /// `--no-index` without anywhere to look.
-    #[error("--no-index needs --find-links: without an index, pip installs only from find-links locations")]
+    #[error("installing without a package index needs find-links locations: without an index, pip installs only from them")]
     NoIndexWithoutFindLinks,
     /// Rendering failed.
     #[error(transparent)]
@@ -993,8 +995,10 @@ mod tests {
             pip: vec!["torch==2.3.0".parse().unwrap()],
             ..Choices::default()
         };
-        let message = resolve(&choices).unwrap_err().to_string();
-        assert!(message.contains("--framework-version"), "{message}");
+        let err = resolve(&choices).unwrap_err();
+        assert_eq!(err.field(), Some(Field::Pip));
+        let message = err.to_string();
+        assert!(message.contains("as the framework version"), "{message}");
         let choices = Choices {
             pip: vec!["numpy==2.0".parse().unwrap(), "NumPy".parse().unwrap()],
             ..Choices::default()

@@ -146,6 +146,9 @@ fn main() -> ExitCode {
             for cause in err.chain().skip(1) {
                 message.push_str(&format!("\n  caused by: {cause}"));
             }
+            if let Some(field) = recipe_field(&err) {
+                message.push_str(&format!("\n  option: {}", new::flag(field)));
+            }
             if let Some(fix) = engine_fix(&err) {
                 message.push_str(&format!("\n  fix: {}", fix.description));
                 if let Some(command) = fix.command {
@@ -182,6 +185,12 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Wsl(args) => wsl::run(args).await,
         Command::Push(args) => push::run(args).await,
     }
+}
+
+/// The recipe choice an error is about, to name its option.
+fn recipe_field(err: &anyhow::Error) -> Option<berth::recipe::Field> {
+    err.chain()
+        .find_map(|cause| cause.downcast_ref::<berth::recipe::RecipeError>()?.field())
 }
 
 /// How to get the engine back, when the error is that it is not there.

@@ -178,3 +178,25 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         ExitCode::SUCCESS
     })
 }
+
+/// The `berth new` option that sets `field`: how the CLI words a core error's field.
+pub fn flag(field: berth::recipe::Field) -> &'static str {
+    use berth::recipe::Field;
+    match field {
+        Field::Framework => "--framework",
+        Field::FrameworkVersion => "--framework-version",
+        Field::Target => "--target",
+        Field::Cuda => "--cuda",
+        Field::Python => "--python",
+        Field::Apt => "--apt",
+        Field::Pip => "--pip",
+        Field::Mounts => "--mount",
+        Field::Extensions => "--extension",
+        Field::BaseImage => "--base-image",
+        Field::IndexUrl => "--index-url",
+        Field::FindLinks => "--find-links",
+        Field::NoIndex => "--no-index",
+        Field::CaCert => "--ca-cert",
+        Field::Driver => "--driver-version / --driver-cuda",
+    }
+}
