@@ -153,13 +153,7 @@ impl NvmlSource {
 
     /// The driver as the recipes' driver gate wants it.
     pub fn driver(&self) -> crate::recipe::DriverInfo {
-        crate::recipe::DriverInfo {
-            version: self.driver_version.value().and_then(|v| v.parse().ok()),
-            max_cuda: self
-                .cuda_driver_version
-                .get()
-                .and_then(crate::recipe::CudaVersion::from_nvml),
-        }
+        super::snapshot::driver_info(&self.driver_version, &self.cuda_driver_version)
     }
 
     /// The same source following another read plan (the bench compares plans).

@@ -177,16 +177,21 @@ pub struct GpuSnapshot {
 impl GpuSnapshot {
     /// The driver as the recipes' driver gate wants it (version and newest CUDA).
     pub fn driver(&self) -> crate::recipe::DriverInfo {
-        crate::recipe::DriverInfo {
-            version: self
-                .driver_version
-                .value()
-                .and_then(|text| text.parse().ok()),
-            max_cuda: self
-                .cuda_driver_version
-                .get()
-                .and_then(crate::recipe::CudaVersion::from_nvml),
-        }
+        driver_info(&self.driver_version, &self.cuda_driver_version)
+    }
+}
+
+/// NVML's driver readings (`"580.159.04"`, `13000`) as the recipes' driver gate wants
+/// them; a failed or unparsable reading is unknown.
+pub(super) fn driver_info(
+    driver_version: &Reading<String>,
+    cuda_driver_version: &Reading<i32>,
+) -> crate::recipe::DriverInfo {
+    crate::recipe::DriverInfo {
+        version: driver_version.value().and_then(|text| text.parse().ok()),
+        max_cuda: cuda_driver_version
+            .get()
+            .and_then(crate::recipe::CudaVersion::from_nvml),
     }
 }
 

@@ -48,12 +48,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         },
     };
     let described = source.describe();
-    let mut owners = read_owners().await;
+    let owners = read_owners().await;
     if !args.watch && args.record.is_none() {
         let snapshot = source.sample()?;
-        if owners.as_ref().is_some_and(|o| stale(o, &snapshot)) {
-            owners = read_owners().await;
-        }
         let report = GpuReport::ready(&snapshot, &described, &owners.unwrap_or_default());
         let mut out = std::io::stdout().lock();
         if args.json {
@@ -130,6 +127,7 @@ async fn live(
     }
     let mut samples = 0_u64;
     let mut owners_read = Instant::now();
+    let no_owners = Owners::default();
     let interrupted = tokio::signal::ctrl_c();
     tokio::pin!(interrupted);
     loop {
@@ -155,7 +153,7 @@ async fn live(
         }
         if args.watch {
             let report =
-                GpuReport::ready(&snapshot, &described, &owners.clone().unwrap_or_default());
+                GpuReport::ready(&snapshot, &described, owners.as_ref().unwrap_or(&no_owners));
             let mut out = std::io::stdout().lock();
             if args.json {
                 serde_json::to_writer(&mut out, &report)?;

@@ -194,8 +194,7 @@ fn set(args: SetArgs) -> anyhow::Result<ExitCode> {
     let located = locate(args.file.as_deref())?;
     if args.recommended {
         let (host_memory, _) = wsl::host_memory_bytes();
-        let config = wsl::file::read(&located.path)?.map(|(_, config)| config);
-        let assessment = wsl::assess(config.as_ref(), host_memory);
+        let assessment = wsl::assess_file(&located.path, host_memory)?;
         for edit in wsl::recommended_edits(&assessment) {
             if !edits.iter().any(|given| given.setting == edit.setting) {
                 edits.push(edit);

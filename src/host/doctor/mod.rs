@@ -134,8 +134,8 @@ pub async fn run_action(action: FixAction) -> Result<String, DoctorError> {
         FixAction::SetWslMemory => {
             let located = crate::host::wsl::locate(None).map_err(DoctorError::Wsl)?;
             let (host_memory, _) = crate::host::wsl::host_memory_bytes();
-            let config = crate::host::wsl::file::read(&located.path).map_err(DoctorError::Wsl)?;
-            let assessment = crate::host::wsl::assess(config.map(|(_, c)| c).as_ref(), host_memory);
+            let assessment = crate::host::wsl::assess_file(&located.path, host_memory)
+                .map_err(DoctorError::Wsl)?;
             let edits = crate::host::wsl::recommended_edits(&assessment);
             if edits.is_empty() {
                 return Ok(format!(
@@ -256,13 +256,13 @@ pub async fn run() -> DoctorReport {
                 message: "the NVML probe stopped unexpectedly".to_owned(),
             })
         });
+    let host = crate::host::facts::HostFacts::read();
     let mut checks = vec![
         engine::check(&connected).await,
-        nvidia_driver::check(&driver),
+        nvidia_driver::check(&driver, host.wsl),
         nvidia_runtime::check(engine_facts.as_ref(), driver.is_ok()),
         disk::check(engine_facts.as_ref()),
     ];
-    let host = crate::host::facts::HostFacts::read();
     if cfg!(windows) || host.wsl {
         checks.push(wsl_memory::check());
     }

@@ -36,8 +36,9 @@ impl Found {
     }
 }
 
-/// The check, from what the probe found.
-pub(super) fn check(found: &Result<Found, GpuError>) -> Check {
+/// The check, from what the probe found; `wsl`: this is WSL, where the driver comes
+/// from Windows.
+pub(super) fn check(found: &Result<Found, GpuError>, wsl: bool) -> Check {
     match found {
         Ok(found) => {
             let gpus = if found.gpus.is_empty() {
@@ -58,7 +59,7 @@ pub(super) fn check(found: &Result<Found, GpuError>) -> Check {
             TITLE,
             CheckStatus::Warning,
             format!("no NVIDIA driver found ({reason}): GPU environments cannot run here; CPU environments can"),
-            Some(install_driver_fix()),
+            Some(install_driver_fix(wsl)),
         ),
         Err(GpuError::NoPermission) => Check::new(
             CheckId::NvidiaDriver,
@@ -83,16 +84,13 @@ pub(super) fn check(found: &Result<Found, GpuError>) -> Check {
     }
 }
 
-fn install_driver_fix() -> Fix {
+fn install_driver_fix(wsl: bool) -> Fix {
     if cfg!(windows) {
         Fix::to_copy(
             "Install the NVIDIA driver for your GPU from nvidia.com (the Windows driver also serves WSL).",
             None,
         )
-    } else if std::path::Path::new("/proc/sys/kernel/osrelease").exists()
-        && std::fs::read_to_string("/proc/sys/kernel/osrelease")
-            .is_ok_and(|r| r.to_ascii_lowercase().contains("microsoft"))
-    {
+    } else if wsl {
         Fix::to_copy(
             "In WSL the driver comes from Windows: install the NVIDIA driver on Windows, not inside the distribution.",
             None,
@@ -115,7 +113,7 @@ mod tests {
             driver: DriverInfo::from_nvml("580.159.04", 13000).unwrap(),
             gpus: vec!["NVIDIA H200".into()],
         };
-        let check = check(&Ok(found));
+        let check = check(&Ok(found), false);
         assert_eq!(check.status, CheckStatus::Ok);
         assert_eq!(
             check.summary,
@@ -125,9 +123,12 @@ mod tests {
 
     #[test]
     fn no_driver_is_a_warning_with_the_way_to_install_one() {
-        let check = check(&Err(GpuError::NoDriver {
-            reason: "the NVIDIA kernel driver is not loaded".into(),
-        }));
+        let check = check(
+            &Err(GpuError::NoDriver {
+                reason: "the NVIDIA kernel driver is not loaded".into(),
+            }),
+            false,
+        );
         assert_eq!(check.status, CheckStatus::Warning);
         assert!(
             check.summary.contains("CPU environments can"),

@@ -23,10 +23,8 @@ pub(super) fn check() -> Check {
         }
     };
     let (host_memory, _) = wsl::host_memory_bytes();
-    let assessment = match wsl::file::read(&located.path) {
-        Ok(config) => wsl::assess(config.map(|(_, config)| config).as_ref(), host_memory),
-        Err(err) => MemoryAssessment::unreadable(&err, host_memory),
-    };
+    let assessment = wsl::assess_file(&located.path, host_memory)
+        .unwrap_or_else(|err| MemoryAssessment::unreadable(&err, host_memory));
     from_assessment(&assessment)
 }
 

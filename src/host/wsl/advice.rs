@@ -129,6 +129,20 @@ pub fn recommend(host_total_bytes: u64) -> Recommendation {
     }
 }
 
+/// The `.wslconfig` at `path` weighed on a host with `host_total_bytes` of memory (no
+/// file: WSL's defaults).
+///
+/// # Errors
+///
+/// The file exists but cannot be read as WSL reads it ([`WslError`]).
+pub fn assess_file(
+    path: &std::path::Path,
+    host_total_bytes: u64,
+) -> Result<MemoryAssessment, WslError> {
+    let config = super::file::read(path)?.map(|(_, config)| config);
+    Ok(assess(config.as_ref(), host_total_bytes))
+}
+
 /// The edits that bring memory and swap up to the recommendation, leaving settings that
 /// already reach it alone (`berth wsl set --recommended`, the Doctor's fix).
 pub fn recommended_edits(assessment: &MemoryAssessment) -> Vec<super::file::Edit> {

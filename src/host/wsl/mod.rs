@@ -13,8 +13,8 @@ pub mod size;
 use std::path::PathBuf;
 
 pub use advice::{
-    assess, recommend, recommended_edits, AssessmentStatus, MemoryAssessment, Recommendation,
-    SettingState, ValueSource,
+    assess, assess_file, recommend, recommended_edits, AssessmentStatus, MemoryAssessment,
+    Recommendation, SettingState, ValueSource,
 };
 pub use document::{LineEnding, WslConfig};
 pub use file::{set, Edit, SetOutcome, SettingChange};
