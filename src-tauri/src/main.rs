@@ -4,6 +4,11 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod instance;
+mod jobs;
+mod live;
+
+use tauri::Manager;
 
 fn main() {
     let log = match berth::logging::init_desktop() {
@@ -14,8 +19,18 @@ fn main() {
             None
         }
     };
-    let result = tauri::Builder::default()
-        .invoke_handler(tauri::generate_handler![commands::doctor])
+    // The one-window guard goes first, so a second launch exits before opening anything.
+    let result = instance::guard(tauri::Builder::default())
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_dialog::init())
+        .manage(jobs::Jobs::default())
+        .setup(|app| {
+            let feed = live::GpuFeed::start(app.handle().clone());
+            tauri::async_runtime::spawn(live::watch_engine(app.handle().clone(), feed.owners()));
+            app.manage(feed);
+            Ok(())
+        })
+        .invoke_handler(commands::handler())
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(err) = result {
         tracing::error!(error = %err, "the window failed to start");

@@ -94,6 +94,44 @@ pub fn find(folder: &Path) -> Result<PathBuf, DiscoverError> {
     }
 }
 
+/// What a folder holds, as the wizard needs to know before it starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectState {
+    /// The folder, absolute.
+    pub folder: PathBuf,
+    /// Whether it exists.
+    pub exists: bool,
+    /// Its one devcontainer.json, when it has one.
+    pub config_file: Option<PathBuf>,
+}
+
+/// Whether `folder` exists and which devcontainer.json it has, if any.
+///
+/// # Errors
+///
+/// [`DiscoverError::Ambiguous`] when it has several (the window asks which), or
+/// [`DiscoverError::Read`] when `.devcontainer` cannot be listed.
+pub fn state(folder: &Path) -> Result<ProjectState, DiscoverError> {
+    let folder = std::path::absolute(folder).unwrap_or_else(|_| folder.to_path_buf());
+    if !folder.is_dir() {
+        return Ok(ProjectState {
+            exists: folder.exists(),
+            folder,
+            config_file: None,
+        });
+    }
+    let config_file = match find(&folder) {
+        Ok(path) => Some(path),
+        Err(DiscoverError::NotFound { .. }) => None,
+        Err(err) => return Err(err),
+    };
+    Ok(ProjectState {
+        folder,
+        exists: true,
+        config_file,
+    })
+}
+
 /// The project folder a devcontainer.json belongs to: the parent of `.devcontainer/` for
 /// `.devcontainer/devcontainer.json` and `.devcontainer/<folder>/devcontainer.json`,
 /// otherwise the folder holding the file.
@@ -120,6 +158,24 @@ mod tests {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, "{}").unwrap();
         path
+    }
+
+    #[test]
+    fn a_folder_s_state_says_whether_it_has_a_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = state(dir.path()).unwrap();
+        assert!(empty.exists);
+        assert_eq!(empty.config_file, None);
+        let config = touch(dir.path(), ".devcontainer/devcontainer.json");
+        assert_eq!(state(dir.path()).unwrap().config_file, Some(config));
+        let missing = state(&dir.path().join("not-yet")).unwrap();
+        assert!(!missing.exists);
+        assert_eq!(missing.config_file, None);
+        touch(dir.path(), ".devcontainer.json");
+        assert!(matches!(
+            state(dir.path()),
+            Err(DiscoverError::Ambiguous { .. })
+        ));
     }
 
     #[test]

@@ -194,10 +194,21 @@ pub struct Engine {
 
 /// The endpoint Berth will use: `DOCKER_HOST` when set and not empty, else the default.
 pub fn configured_endpoint() -> String {
+    docker_host().unwrap_or_else(|| DEFAULT_ENDPOINT.to_owned())
+}
+
+/// Where [`configured_endpoint`] comes from, for a person.
+pub fn endpoint_source() -> &'static str {
+    match docker_host() {
+        Some(_) => "the DOCKER_HOST environment variable",
+        None => "the platform's default socket (DOCKER_HOST is not set)",
+    }
+}
+
+fn docker_host() -> Option<String> {
     std::env::var("DOCKER_HOST")
         .ok()
         .filter(|value| !value.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_ENDPOINT.to_owned())
 }
 
 impl Engine {

@@ -18,7 +18,7 @@ pub use plan::{CallCosts, ReadPlan};
 pub use replay::{Recorder, ReplaySource};
 pub use sampler::{Sampler, SamplerConfig, SamplerEvent};
 pub use snapshot::{throttle_words, GpuProcess, GpuReading, GpuSnapshot, MigMode, Reading};
-pub use source::{open, GpuSource};
+pub use source::{open, open_configured, GpuSource, REPLAY_VARIABLE};
 
 /// Why there are no GPU readings.
 #[derive(Debug, thiserror::Error)]

@@ -28,3 +28,22 @@ pub trait GpuSource: Send {
 pub fn open() -> Result<Box<dyn GpuSource>, GpuError> {
     Ok(Box::new(super::NvmlSource::open()?))
 }
+
+/// The variable naming a recording the desktop app shows instead of the real GPUs (a
+/// demonstration, and the window's tests on machines without a GPU).
+pub const REPLAY_VARIABLE: &str = "BERTH_GPU_REPLAY";
+
+/// The window's source: the recording named by [`REPLAY_VARIABLE`] when it is set, else
+/// the machine's driver.
+///
+/// # Errors
+///
+/// As [`open`], or the recording's [`GpuError::ReplayRead`] / [`GpuError::ReplayLine`].
+pub fn open_configured() -> Result<Box<dyn GpuSource>, GpuError> {
+    match std::env::var_os(REPLAY_VARIABLE).filter(|v| !v.is_empty()) {
+        Some(path) => Ok(Box::new(super::ReplaySource::open(std::path::Path::new(
+            &path,
+        ))?)),
+        None => open(),
+    }
+}

@@ -60,6 +60,14 @@ pub struct UpResult {
 }
 
 impl UpResult {
+    /// The result of an `up` that finished or was cancelled.
+    pub fn of(outcome: &crate::engine::Outcome<up::Upped>) -> Self {
+        match outcome {
+            crate::engine::Outcome::Done(upped) => Self::from(upped),
+            crate::engine::Outcome::Cancelled => Self::cancelled(),
+        }
+    }
+
     /// The result of a cancelled `up`.
     pub fn cancelled() -> Self {
         Self {

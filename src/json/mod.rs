@@ -9,6 +9,7 @@ mod config;
 mod doctor;
 mod environment;
 mod gpu;
+mod ipc;
 mod recipe;
 mod registry;
 mod vscode;
@@ -18,6 +19,7 @@ pub use config::*;
 pub use doctor::*;
 pub use environment::*;
 pub use gpu::*;
+pub use ipc::*;
 pub use recipe::*;
 pub use registry::*;
 pub use vscode::*;
@@ -36,6 +38,11 @@ pub struct Error {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub field: Option<crate::recipe::Field>,
+    /// The failed build step, its last lines and hint, for the window's failure card;
+    /// absent when the error is not a failed build.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub build: Option<crate::engine::BuildFailure>,
 }
 
 /// The failure kinds the UI acts on. Grows only when the UI needs to tell them apart.
@@ -48,14 +55,27 @@ pub enum ErrorCode {
 }
 
 impl Error {
+    /// A plain failure with `message` (what failed and what to do next).
+    pub fn message(message: impl Into<String>) -> Self {
+        Self {
+            code: ErrorCode::Failed,
+            message: message.into(),
+            field: None,
+            build: None,
+        }
+    }
+
     /// An error carrying `err`'s whole chain of causes as its message.
     pub fn from_chain(err: &(dyn std::error::Error + 'static)) -> Self {
         let mut field = None;
+        let mut build = None;
         let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
         while let Some(c) = cause {
             if let Some(recipe) = c.downcast_ref::<crate::recipe::RecipeError>() {
-                field = recipe.field();
-                break;
+                field = field.or(recipe.field());
+            }
+            if let Some(failed) = c.downcast_ref::<crate::engine::BuildError>() {
+                build = build.or_else(|| failed.failure().cloned());
             }
             cause = c.source();
         }
@@ -63,6 +83,7 @@ impl Error {
             code: ErrorCode::Failed,
             message: crate::error_chain(err),
             field,
+            build,
         }
     }
 }
@@ -77,6 +98,7 @@ mod tests {
             code: ErrorCode::Failed,
             message: "failed to build image 'berth/x:latest'".into(),
             field: None,
+            build: None,
         };
         assert_eq!(
             serde_json::to_value(&err).unwrap(),

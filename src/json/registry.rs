@@ -23,6 +23,30 @@ pub struct LoginResult {
     pub keyring: Backend,
 }
 
+impl LoginResult {
+    /// A credential for `registry` kept for `username` in `keyring`.
+    pub fn stored(registry: &str, username: &str, keyring: Backend) -> Self {
+        Self {
+            registry: registry.to_owned(),
+            username: Some(username.to_owned()),
+            stored: true,
+            removed: false,
+            keyring,
+        }
+    }
+
+    /// The credential for `registry` forgotten (`removed`: there was one).
+    pub fn forgotten(registry: &str, removed: bool, keyring: Backend) -> Self {
+        Self {
+            registry: registry.to_owned(),
+            username: None,
+            stored: false,
+            removed,
+            keyring,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

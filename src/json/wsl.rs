@@ -20,6 +20,7 @@ pub struct WslShowReport {
     /// Where WSL reads the file on this machine, when Berth can tell.
     pub wsl_reads: Option<String>,
     /// The host's physical memory the advice is based on, in bytes.
+    #[ts(type = "number")]
     pub host_memory_bytes: u64,
     /// False when that is this machine's memory standing in for the Windows host's.
     pub host_memory_is_windows: bool,
@@ -45,6 +46,7 @@ pub struct WslSetting {
     /// The value written in the file, if any.
     pub written: Option<String>,
     /// What the VM gets: bytes for memory and swap, a count for processors (null: all).
+    #[ts(type = "number | null")]
     pub effective: Option<u64>,
     /// The same for a person: "8.0 GB", "all".
     pub effective_text: String,
@@ -77,10 +79,12 @@ pub struct WslRecommendation {
     /// Memory, as written in `.wslconfig` (`8GB`).
     pub memory: String,
     /// The same in bytes.
+    #[ts(type = "number")]
     pub memory_bytes: u64,
     /// Swap, as written in `.wslconfig`.
     pub swap: String,
     /// The same in bytes.
+    #[ts(type = "number")]
     pub swap_bytes: u64,
     /// True when the host cannot spare 8 GB and keep 4 GB for Windows.
     pub limited_by_host: bool,
@@ -144,6 +148,18 @@ impl WslShowReport {
             recommended: WslRecommendation::from(&assessment.recommended),
             warnings,
         }
+    }
+
+    /// The report of an [`Overview`](crate::host::wsl::Overview).
+    pub fn of(overview: &crate::host::wsl::Overview) -> Self {
+        Self::new(
+            &overview.located,
+            overview.exists,
+            overview.host_memory,
+            overview.host_is_windows,
+            &overview.assessment,
+            overview.placement.clone(),
+        )
     }
 }
 

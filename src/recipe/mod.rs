@@ -11,6 +11,7 @@ pub mod compat;
 pub mod driver;
 mod field;
 pub mod grammar;
+mod preview;
 mod render;
 mod request;
 mod shell;
@@ -29,6 +30,7 @@ pub use grammar::{
     AptPackage, CaCertificate, ContainerPath, DatasetMount, ExtensionId, FindLinks, GrammarError,
     HostPath, ImageRef, IndexUrl, PipRequirement,
 };
+pub use preview::preview_project;
 pub use render::{render, RenderError, RenderedFile, RenderedFiles};
 pub use request::RecipeRequest;
 pub use versions::{CudaVersion, DriverVersion, PythonVersion, VersionError};

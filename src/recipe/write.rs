@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::render::RenderedFiles;
+use super::render::{RenderedFile, RenderedFiles};
 use crate::project_file::{self, FileMode};
 
 /// A file that could not be read, backed up or written.
@@ -97,19 +97,20 @@ impl WriteReport {
     }
 }
 
-/// Write `files` into the project folder `dir` (created when missing).
-///
-/// A file that does not exist is created; one with the same contents is left alone. When
-/// an existing file differs: without `force`, nothing at all is written and the report
-/// lists each such file as [`FileChange::Blocked`] with its diff; with `force`, the old file
-/// is first copied to `<file>.bak-YYYYmmdd-HHMMSS`, then replaced. Every write goes to a
-/// temporary file in the same folder and is renamed into place.
+/// What [`write`] would do to each file, without writing anything: new files are
+/// [`FileChange::Created`], identical ones [`FileChange::Unchanged`], and ones that differ
+/// [`FileChange::Blocked`] with their diff (the wizard's review step).
 ///
 /// # Errors
 ///
-/// When `dir` is not a folder, or a file cannot be read, backed up or written; files
-/// written before the failure stay written, and none is left half-written.
-pub fn write(dir: &Path, files: &RenderedFiles, force: bool) -> Result<WriteReport, WriteError> {
+/// As [`write`], for reading.
+pub fn preview(dir: &Path, files: &RenderedFiles) -> Result<WriteReport, WriteError> {
+    Ok(planned_report(dir, plan(dir, files)?))
+}
+
+type Planned<'a> = (&'a RenderedFile, PathBuf, FileChange, Option<String>);
+
+fn plan<'a>(dir: &Path, files: &'a RenderedFiles) -> Result<Vec<Planned<'a>>, WriteError> {
     if dir.exists() && !dir.is_dir() {
         return Err(WriteError::NotAFolder {
             path: dir.to_path_buf(),
@@ -142,21 +143,42 @@ pub fn write(dir: &Path, files: &RenderedFiles, force: bool) -> Result<WriteRepo
         };
         plan.push((file, target, change, diff));
     }
+    Ok(plan)
+}
+
+fn planned_report(dir: &Path, plan: Vec<Planned<'_>>) -> WriteReport {
+    WriteReport {
+        dir: dir.to_path_buf(),
+        files: plan
+            .into_iter()
+            .map(|(file, _, change, diff)| FileReport {
+                path: file.path.clone(),
+                change,
+                diff,
+            })
+            .collect(),
+    }
+}
+
+/// Write `files` into the project folder `dir` (created when missing).
+///
+/// A file that does not exist is created; one with the same contents is left alone. When
+/// an existing file differs: without `force`, nothing at all is written and the report
+/// lists each such file as [`FileChange::Blocked`] with its diff; with `force`, the old file
+/// is first copied to `<file>.bak-YYYYmmdd-HHMMSS`, then replaced. Every write goes to a
+/// temporary file in the same folder and is renamed into place.
+///
+/// # Errors
+///
+/// When `dir` is not a folder, or a file cannot be read, backed up or written; files
+/// written before the failure stay written, and none is left half-written.
+pub fn write(dir: &Path, files: &RenderedFiles, force: bool) -> Result<WriteReport, WriteError> {
+    let plan = plan(dir, files)?;
     let blocked = plan
         .iter()
         .any(|(_, _, change, _)| *change == FileChange::Blocked);
     if blocked && !force {
-        return Ok(WriteReport {
-            dir: dir.to_path_buf(),
-            files: plan
-                .into_iter()
-                .map(|(file, _, change, diff)| FileReport {
-                    path: file.path.clone(),
-                    change,
-                    diff,
-                })
-                .collect(),
-        });
+        return Ok(planned_report(dir, plan));
     }
     let stamp = project_file::backup_stamp(chrono::Local::now().naive_local());
     let mut reports = Vec::new();

@@ -77,13 +77,11 @@ pub async fn login(args: Args) -> anyhow::Result<ExitCode> {
     keyring.store(&args.registry, &credential)?;
     let backend = keyring.choice().backend;
     if args.json {
-        progress::print_json(&berth::json::LoginResult {
-            registry: args.registry,
-            username: Some(args.username),
-            stored: true,
-            removed: false,
-            keyring: backend,
-        })?;
+        progress::print_json(&berth::json::LoginResult::stored(
+            &args.registry,
+            &args.username,
+            backend,
+        ))?;
     } else {
         println!(
             "kept the token of {} for {} in {} ({})",
@@ -102,13 +100,11 @@ pub async fn logout(args: LogoutArgs) -> anyhow::Result<ExitCode> {
     let removed = keyring.forget(&args.registry)?;
     let backend = keyring.choice().backend;
     if args.json {
-        progress::print_json(&berth::json::LoginResult {
-            registry: args.registry,
-            username: None,
-            stored: false,
+        progress::print_json(&berth::json::LoginResult::forgotten(
+            &args.registry,
             removed,
-            keyring: backend,
-        })?;
+            backend,
+        ))?;
     } else if removed {
         println!(
             "forgot the token for {} ({})",

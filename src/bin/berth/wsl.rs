@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use berth::host::wsl::{self, AssessmentStatus, Edit, MemoryAssessment, Setting, WslError};
+use berth::host::wsl::{self, AssessmentStatus, Edit, Setting};
 use berth::json::{WslSetResult, WslShowReport, WslValueSource};
 
 /// `berth wsl`.
@@ -92,25 +92,8 @@ fn locate(file: Option<&std::path::Path>) -> anyhow::Result<wsl::Located> {
 }
 
 fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
-    let located = locate(args.file.as_deref())?;
-    let (host_memory, host_is_windows) = wsl::host_memory_bytes();
-    let (exists, assessment) = match wsl::file::read(&located.path) {
-        Ok(Some((_, config))) => (true, wsl::assess(Some(&config), host_memory)),
-        Ok(None) => (false, wsl::assess(None, host_memory)),
-        Err(
-            err
-            @ (WslError::Utf16 { .. } | WslError::NotUtf8 { .. } | WslError::InvalidLine { .. }),
-        ) => (true, MemoryAssessment::unreadable(&err, host_memory)),
-        Err(err) => return Err(err.into()),
-    };
-    let report = WslShowReport::new(
-        &located,
-        exists,
-        host_memory,
-        host_is_windows,
-        &assessment,
-        wsl::placement_warnings(&located),
-    );
+    let overview = wsl::overview(args.file.as_deref()).context("name the file with --file PATH")?;
+    let report = WslShowReport::of(&overview);
     if args.json {
         crate::progress::print_json(&report)?;
     } else {

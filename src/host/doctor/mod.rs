@@ -63,7 +63,7 @@ pub enum CheckStatus {
 }
 
 /// A fix Berth can run itself, safely (the window shows a button; `berth doctor --fix`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
 #[serde(rename_all = "kebab-case")]
 #[ts(export, export_to = "../ui/src/bindings/")]
 pub enum FixAction {
@@ -132,18 +132,14 @@ pub async fn run_action(action: FixAction) -> Result<String, DoctorError> {
                 .map_err(DoctorError::VsCode)
         }
         FixAction::SetWslMemory => {
-            let located = crate::host::wsl::locate(None).map_err(DoctorError::Wsl)?;
-            let (host_memory, _) = crate::host::wsl::host_memory_bytes();
-            let assessment = crate::host::wsl::assess_file(&located.path, host_memory)
-                .map_err(DoctorError::Wsl)?;
-            let edits = crate::host::wsl::recommended_edits(&assessment);
-            if edits.is_empty() {
+            let (outcome, assessment) =
+                crate::host::wsl::set_recommended(None).map_err(DoctorError::Wsl)?;
+            if !outcome.written {
                 return Ok(format!(
                     "{} already has what builds need",
-                    located.path.display()
+                    outcome.path.display()
                 ));
             }
-            let outcome = crate::host::wsl::set(&located.path, &edits).map_err(DoctorError::Wsl)?;
             let backup = outcome
                 .backup
                 .as_ref()
@@ -153,7 +149,7 @@ pub async fn run_action(action: FixAction) -> Result<String, DoctorError> {
                 "wrote memory={} swap={} to {}{backup}; run `wsl --shutdown` when every distribution may stop, and WSL starts with them",
                 assessment.recommended.memory,
                 assessment.recommended.swap,
-                located.path.display()
+                outcome.path.display()
             ))
         }
     }

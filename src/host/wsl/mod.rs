@@ -8,6 +8,7 @@ pub mod document;
 pub mod file;
 mod lines;
 pub mod locate;
+mod overview;
 pub mod size;
 
 use std::path::PathBuf;
@@ -21,6 +22,7 @@ pub use file::{set, Edit, SetOutcome, SettingChange};
 pub use locate::{
     check_shutdown, host_memory_bytes, locate, placement_warnings, shutdown, Located, LocatedBy,
 };
+pub use overview::{overview, set_recommended, Overview};
 pub use size::Size;
 
 /// The `[wsl2]` settings Berth reads and edits.

@@ -11,7 +11,7 @@ memory: string,
 /**
  * The same in bytes.
  */
-memoryBytes: bigint, 
+memoryBytes: number, 
 /**
  * Swap, as written in `.wslconfig`.
  */
@@ -19,7 +19,7 @@ swap: string,
 /**
  * The same in bytes.
  */
-swapBytes: bigint, 
+swapBytes: number, 
 /**
  * True when the host cannot spare 8 GB and keep 4 GB for Windows.
  */

@@ -16,7 +16,7 @@ written: string | null,
 /**
  * What the VM gets: bytes for memory and swap, a count for processors (null: all).
  */
-effective: bigint | null, 
+effective: number | null, 
 /**
  * The same for a person: "8.0 GB", "all".
  */

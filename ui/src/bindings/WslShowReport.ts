@@ -22,7 +22,7 @@ wslReads: string | null,
 /**
  * The host's physical memory the advice is based on, in bytes.
  */
-hostMemoryBytes: bigint, 
+hostMemoryBytes: number, 
 /**
  * False when that is this machine's memory standing in for the Windows host's.
  */

@@ -1,0 +1,226 @@
+//! The Environments screen: list, start (a stream), stop, reset, freeze, checkpoints,
+//! VS Code, delete. Every command works on the environment of a project folder.
+
+use std::path::Path;
+
+use berth::devcontainer::LoadOptions;
+use berth::engine::{Engine, Event, Outcome, Progress};
+use berth::environment::{self, checkpoint, freeze as frozen, remove, reset, UpOptions};
+use berth::json::{
+    CheckpointArgs, CheckpointInfo, CodeOpened, Error, FolderArgs, FreezeArgs, FreezeResult,
+    JobArgs, ListedEnvironment, NoArgs, ProgressLine, Removal, ResetResult, RollbackArgs,
+    StopResult, UpArgs, UpResult,
+};
+use tauri::ipc::Channel;
+use tauri::State;
+
+use super::ipc;
+use crate::jobs::Jobs;
+
+/// Progress of a stream: each core event as one line on the command's channel.
+struct ChannelProgress(Channel<ProgressLine>);
+
+impl Progress for ChannelProgress {
+    fn event(&self, event: Event) {
+        if let Err(err) = self.0.send(ProgressLine::now(event)) {
+            tracing::debug!(error = %err, "the window stopped listening to progress");
+        }
+    }
+}
+
+/// Progress of a request: logged, since nobody watches it line by line.
+struct LoggedProgress;
+
+impl Progress for LoggedProgress {
+    fn event(&self, event: Event) {
+        tracing::debug!(message = %event.message(), "progress");
+    }
+}
+
+async fn engine() -> Result<Engine, Error> {
+    Engine::connect().await.map_err(ipc)
+}
+
+/// Every Berth environment on the engine, with sizes.
+#[tauri::command]
+pub async fn environments(args: NoArgs) -> Result<Vec<ListedEnvironment>, Error> {
+    let _ = args;
+    let listed = environment::list::list(&engine().await?, true)
+        .await
+        .map_err(ipc)?;
+    Ok(listed.iter().map(ListedEnvironment::from).collect())
+}
+
+/// What deleting the environment would remove (nothing is removed).
+#[tauri::command]
+pub async fn removal_preview(args: FolderArgs) -> Result<Removal, Error> {
+    let engine = engine().await?;
+    let found = remove::find(&engine, Path::new(&args.folder), &LoadOptions::default())
+        .await
+        .map_err(ipc)?;
+    let owned = remove::owned(&engine, &found).await.map_err(ipc)?;
+    Ok(Removal::of(&owned, false))
+}
+
+/// Delete the environment: every container, image, volume and network Berth made for it.
+#[tauri::command]
+pub async fn remove_environment(args: FolderArgs, jobs: State<'_, Jobs>) -> Result<Removal, Error> {
+    let _job = jobs.start(&args.folder, "delete")?;
+    let engine = engine().await?;
+    let found = remove::find(&engine, Path::new(&args.folder), &LoadOptions::default())
+        .await
+        .map_err(ipc)?;
+    let owned = remove::owned(&engine, &found).await.map_err(ipc)?;
+    remove::remove(&engine, &found, &owned).await.map_err(ipc)?;
+    Ok(Removal::of(&owned, true))
+}
+
+/// Stop the environment's container (its volumes, image and files stay).
+#[tauri::command]
+pub async fn stop_environment(args: FolderArgs) -> Result<StopResult, Error> {
+    let engine = engine().await?;
+    let found = remove::find(&engine, Path::new(&args.folder), &LoadOptions::default())
+        .await
+        .map_err(ipc)?;
+    let (name, stopped) = remove::stop(&engine, &found).await.map_err(ipc)?;
+    Ok(StopResult {
+        container: Some(name),
+        stopped,
+    })
+}
+
+/// Empty the package volume (removing the container first, so nothing holds it).
+#[tauri::command]
+pub async fn reset_packages(args: FolderArgs, jobs: State<'_, Jobs>) -> Result<ResetResult, Error> {
+    let _job = jobs.start(&args.folder, "reset the packages of")?;
+    let path = Path::new(&args.folder);
+    let done = reset::reset_packages(&engine().await?, path, &LoadOptions::default(), true)
+        .await
+        .map_err(ipc)?;
+    Ok(ResetResult::from(&done))
+}
+
+/// Pin what is installed into the requirements file (`write: false` only shows the diff).
+#[tauri::command]
+pub async fn freeze(args: FreezeArgs) -> Result<FreezeResult, Error> {
+    let path = Path::new(&args.folder);
+    let done = frozen::freeze(
+        &engine().await?,
+        path,
+        &LoadOptions::default(),
+        None,
+        !args.write,
+    )
+    .await
+    .map_err(ipc)?;
+    Ok(FreezeResult::from(&done))
+}
+
+/// The environment's checkpoints, newest first.
+#[tauri::command]
+pub async fn checkpoints(args: FolderArgs) -> Result<Vec<CheckpointInfo>, Error> {
+    let path = Path::new(&args.folder);
+    let all = checkpoint::list(&engine().await?, path, &LoadOptions::default())
+        .await
+        .map_err(ipc)?;
+    Ok(all.iter().map(CheckpointInfo::from).collect())
+}
+
+/// Keep the environment's current state as a checkpoint image.
+#[tauri::command]
+pub async fn checkpoint(
+    args: CheckpointArgs,
+    jobs: State<'_, Jobs>,
+) -> Result<CheckpointInfo, Error> {
+    let job = jobs.start(&args.folder, "checkpoint")?;
+    let (engine, path, load) = (
+        engine().await?,
+        Path::new(&args.folder),
+        LoadOptions::default(),
+    );
+    let made = checkpoint::create(
+        &engine,
+        path,
+        &load,
+        args.name.as_deref(),
+        &LoggedProgress,
+        job.cancel(),
+    );
+    match made.await.map_err(ipc)? {
+        Outcome::Done(made) => Ok(CheckpointInfo::from(&made)),
+        Outcome::Cancelled => Err(Error::message(
+            "the checkpoint was cancelled; nothing was kept",
+        )),
+    }
+}
+
+/// Recreate the container from a checkpoint.
+#[tauri::command]
+pub async fn rollback(args: RollbackArgs, jobs: State<'_, Jobs>) -> Result<UpResult, Error> {
+    let job = jobs.start(&args.folder, "roll back")?;
+    let (engine, path, load) = (
+        engine().await?,
+        Path::new(&args.folder),
+        LoadOptions::default(),
+    );
+    let done = checkpoint::rollback(
+        &engine,
+        path,
+        &load,
+        &args.name,
+        &LoggedProgress,
+        job.cancel(),
+    );
+    Ok(UpResult::of(
+        &done.await.map_err(ipc)?.map(|(_, upped)| upped),
+    ))
+}
+
+/// Open VS Code attached to the environment's container.
+#[tauri::command]
+pub async fn open_in_code(args: FolderArgs) -> Result<CodeOpened, Error> {
+    let host = berth::vscode::current_host();
+    let project = berth::vscode::project(&host, Path::new(&args.folder), &LoadOptions::default())
+        .map_err(ipc)?;
+    let note = berth::vscode::container_plan(&project).await.describe();
+    let search = berth::vscode::CodeSearch::from_env(host);
+    let opened = berth::vscode::open(&search, &project.uri)
+        .await
+        .map_err(ipc)?;
+    Ok(CodeOpened::new(
+        &opened,
+        &project.uri,
+        Some(project.workspace_folder),
+        Some(note),
+    ))
+}
+
+/// Cancel the long operation running on an environment; false when none runs.
+#[tauri::command]
+pub fn cancel(args: JobArgs, jobs: State<'_, Jobs>) -> bool {
+    jobs.cancel(&args.job)
+}
+
+/// Build what is needed and start the environment, progress on `channel`; cancelling
+/// leaves nothing half-made (the result says `cancelled`).
+#[tauri::command]
+pub async fn up(
+    args: UpArgs,
+    channel: Channel<ProgressLine>,
+    jobs: State<'_, Jobs>,
+) -> Result<UpResult, Error> {
+    let job = jobs.start(&args.folder, "start")?;
+    let options = UpOptions {
+        rebuild: args.rebuild || args.no_cache,
+        no_cache: args.no_cache,
+        ..UpOptions::default()
+    };
+    let (engine, load, progress) = (
+        engine().await?,
+        LoadOptions::default(),
+        ChannelProgress(channel),
+    );
+    let path = Path::new(&args.folder);
+    let outcome = environment::up(&engine, path, &load, &options, &progress, job.cancel());
+    Ok(UpResult::of(&outcome.await.map_err(ipc)?))
+}
