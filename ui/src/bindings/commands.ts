@@ -1,0 +1,67 @@
+// Hand-written stand-in until the Tauri shell generates it: every command and stream the
+// window may call, with its argument and result types (`invoke(name, { args })`).
+import type { CheckpointArgs } from "./CheckpointArgs";
+import type { CheckpointInfo } from "./CheckpointInfo";
+import type { CodeOpened } from "./CodeOpened";
+import type { DoctorFixArgs } from "./DoctorFixArgs";
+import type { DoctorFixResult } from "./DoctorFixResult";
+import type { DoctorReport } from "./DoctorReport";
+import type { FolderArgs } from "./FolderArgs";
+import type { FreezeArgs } from "./FreezeArgs";
+import type { FreezeResult } from "./FreezeResult";
+import type { GpuReport } from "./GpuReport";
+import type { JobArgs } from "./JobArgs";
+import type { ListedEnvironment } from "./ListedEnvironment";
+import type { LoginArgs } from "./LoginArgs";
+import type { LoginResult } from "./LoginResult";
+import type { NewProjectReport } from "./NewProjectReport";
+import type { NoArgs } from "./NoArgs";
+import type { ProjectArgs } from "./ProjectArgs";
+import type { ProjectInfo } from "./ProjectInfo";
+import type { RecipesReport } from "./RecipesReport";
+import type { RegistryArgs } from "./RegistryArgs";
+import type { Removal } from "./Removal";
+import type { ResetResult } from "./ResetResult";
+import type { RollbackArgs } from "./RollbackArgs";
+import type { SettingsReport } from "./SettingsReport";
+import type { StopResult } from "./StopResult";
+import type { UpArgs } from "./UpArgs";
+import type { UpResult } from "./UpResult";
+import type { WslSetResult } from "./WslSetResult";
+import type { WslShowReport } from "./WslShowReport";
+
+/**
+ * Requests: `call(name, args)` resolves with `result`.
+ */
+export interface Commands {
+  doctor: { args: NoArgs; result: DoctorReport };
+  doctor_fix: { args: DoctorFixArgs; result: DoctorFixResult };
+  environments: { args: NoArgs; result: Array<ListedEnvironment> };
+  removal_preview: { args: FolderArgs; result: Removal };
+  remove_environment: { args: FolderArgs; result: Removal };
+  stop_environment: { args: FolderArgs; result: StopResult };
+  reset_packages: { args: FolderArgs; result: ResetResult };
+  freeze: { args: FreezeArgs; result: FreezeResult };
+  checkpoints: { args: FolderArgs; result: Array<CheckpointInfo> };
+  checkpoint: { args: CheckpointArgs; result: CheckpointInfo };
+  rollback: { args: RollbackArgs; result: UpResult };
+  open_in_code: { args: FolderArgs; result: CodeOpened };
+  project: { args: FolderArgs; result: ProjectInfo };
+  recipes: { args: NoArgs; result: RecipesReport };
+  preview_project: { args: ProjectArgs; result: NewProjectReport };
+  create_project: { args: ProjectArgs; result: NewProjectReport };
+  gpu_history: { args: NoArgs; result: Array<GpuReport> };
+  wsl_show: { args: NoArgs; result: WslShowReport };
+  wsl_apply: { args: NoArgs; result: WslSetResult };
+  registry_login: { args: LoginArgs; result: LoginResult };
+  registry_logout: { args: RegistryArgs; result: LoginResult };
+  settings: { args: NoArgs; result: SettingsReport };
+  cancel: { args: JobArgs; result: boolean };
+}
+
+/**
+ * Long operations: `stream(name, args, onProgress)`; progress arrives on a channel.
+ */
+export interface Streams {
+  up: { args: UpArgs; result: UpResult };
+}
