@@ -15,6 +15,12 @@ const OPEN_TIMEOUT: Duration = Duration::from_secs(90);
 /// How long the system check on the first screen may take.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// axe-core's browser build, from the UI's packages.
+const AXE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/ui/node_modules/axe-core/axe.min.js"
+);
+
 /// Only one WebDriver session may exist at a time: tests take turns on this lock.
 static ONE_WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
@@ -229,6 +235,175 @@ impl Window {
             .await
     }
 
+    async fn element(&self, testid: &str, limit: Duration) -> fantoccini::elements::Element {
+        let selector = format!("[data-testid='{testid}']");
+        let started = Instant::now();
+        loop {
+            if let Ok(element) = self.client().find(Locator::Css(&selector)).await {
+                return element;
+            }
+            if started.elapsed() > limit {
+                let shot = self.screenshot(&format!("missing-{testid}")).await;
+                panic!(
+                    "no element with data-testid='{testid}' within {} s (screenshot: {})",
+                    limit.as_secs(),
+                    shot.display()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Wait until `testid` is on the page.
+    pub async fn wait_for(&self, testid: &str, limit: Duration) {
+        self.element(testid, limit).await;
+    }
+
+    /// Wait until `testid` is gone from the page.
+    pub async fn wait_gone(&self, testid: &str, limit: Duration) {
+        let started = Instant::now();
+        while self.has(testid).await {
+            if started.elapsed() > limit {
+                let shot = self.screenshot(&format!("still-{testid}")).await;
+                panic!(
+                    "data-testid='{testid}' is still on the page after {} s (screenshot: {})",
+                    limit.as_secs(),
+                    shot.display()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Click `testid` (waiting up to 10 s for it to appear).
+    pub async fn click(&self, testid: &str) {
+        let element = self.element(testid, Duration::from_secs(10)).await;
+        if let Err(err) = element.click().await {
+            let shot = self.screenshot(&format!("unclickable-{testid}")).await;
+            panic!(
+                "cannot click data-testid='{testid}': {err} (screenshot: {})",
+                shot.display()
+            );
+        }
+    }
+
+    /// Replace the text of the field `testid` with `text`, as typed.
+    pub async fn fill(&self, testid: &str, text: &str) {
+        let element = self.element(testid, Duration::from_secs(10)).await;
+        element.clear().await.expect("clear the field");
+        element.send_keys(text).await.expect("type into the field");
+    }
+
+    /// Choose the option with `value` in the select `testid`.
+    pub async fn choose(&self, testid: &str, value: &str) {
+        let element = self.element(testid, Duration::from_secs(10)).await;
+        element
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|err| panic!("no option '{value}' in data-testid='{testid}': {err}"));
+    }
+
+    /// The attribute `name` of `testid` (waiting up to 10 s for it to appear).
+    pub async fn attr(&self, testid: &str, name: &str) -> Option<String> {
+        let element = self.element(testid, Duration::from_secs(10)).await;
+        element.attr(name).await.expect("read the attribute")
+    }
+
+    /// Wait until `testid`'s attribute `name` is one of `expected`; returns the one it is.
+    pub async fn wait_for_any_attr(
+        &self,
+        testid: &str,
+        name: &str,
+        expected: &[&str],
+        limit: Duration,
+    ) -> String {
+        let started = Instant::now();
+        let selector = format!("[data-testid='{testid}']");
+        let mut last = String::from("(not on the page)");
+        while started.elapsed() < limit {
+            if let Ok(element) = self.client().find(Locator::Css(&selector)).await {
+                last = element.attr(name).await.ok().flatten().unwrap_or_default();
+                if expected.contains(&last.as_str()) {
+                    return last;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let shot = self.screenshot("timeout").await;
+        panic!(
+            "data-testid='{testid}' has {name}='{last}', not one of {expected:?}, after {} s \
+             (screenshot: {})",
+            limit.as_secs(),
+            shot.display()
+        );
+    }
+
+    /// Run axe-core in the page and fail on any WCAG 2 A/AA violation, naming each rule
+    /// and the elements it found; `screen` names the screenshot kept on failure.
+    pub async fn assert_accessible(&self, screen: &str) {
+        let source = std::fs::read_to_string(AXE).unwrap_or_else(|err| {
+            panic!("cannot read axe-core at {AXE} ({err}): run `npm --prefix ui ci`")
+        });
+        self.client()
+            .execute(&source, vec![])
+            .await
+            .expect("inject axe-core into the page");
+        let script = r#"
+            const done = arguments[arguments.length - 1];
+            axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } })
+              .then(r => done(r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help,
+                  nodes: v.nodes.slice(0, 5).map(n => n.target.join(" ") + " :: " + n.failureSummary) }))))
+              .catch(e => done([{ id: "axe-error", help: String(e), nodes: [] }]));
+        "#;
+        let violations = self
+            .client()
+            .execute_async(script, vec![])
+            .await
+            .expect("run axe-core");
+        let list = violations.as_array().cloned().unwrap_or_default();
+        if !list.is_empty() {
+            let shot = self.screenshot(&format!("a11y-{screen}")).await;
+            panic!(
+                "the {screen} screen has {} accessibility violation(s) (screenshot {}):\n{}",
+                list.len(),
+                shot.display(),
+                serde_json::to_string_pretty(&list).unwrap_or_default()
+            );
+        }
+    }
+
+    /// Tab through the page and return the `data-testid`s that received focus, in order
+    /// (up to `limit` presses): every action must be reachable by keyboard.
+    pub async fn tab_order(&self, limit: usize) -> Vec<String> {
+        let mut seen = Vec::new();
+        let body = self
+            .client()
+            .find(Locator::Css("body"))
+            .await
+            .expect("the page has a body");
+        for _ in 0..limit {
+            body.send_keys("\u{E004}").await.expect("press Tab");
+            let id = self
+                .eval("document.activeElement?.getAttribute('data-testid') ?? ''")
+                .await;
+            if let Some(id) = id.as_str().filter(|id| !id.is_empty()) {
+                if seen.first().is_some_and(|first| first == id) {
+                    break;
+                }
+                seen.push(id.to_owned());
+            }
+        }
+        seen
+    }
+
+    /// The value an asynchronous script passes to its last argument (the callback).
+    pub async fn eval_async(&self, script: &str) -> serde_json::Value {
+        self.client()
+            .execute_async(script, vec![])
+            .await
+            .expect("run an asynchronous script in the page")
+    }
+
     /// A JavaScript expression's value in the page.
     pub async fn eval(&self, expression: &str) -> serde_json::Value {
         self.client()
@@ -239,6 +414,15 @@ impl Window {
 
     /// Save a PNG screenshot as `<output>/<name>.png` and return its path.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
+        // What the DOM says may not be painted yet: wait for two frames first.
+        let _ = self
+            .client()
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; \
+                 requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 50)));",
+                vec![],
+            )
+            .await;
         let png = self.client().screenshot().await.expect("take a screenshot");
         assert!(png.starts_with(b"\x89PNG"), "the screenshot is not a PNG");
         let path = self.output.join(format!("{name}.png"));

@@ -1,6 +1,12 @@
-//! The first screen: the system check, with the engine up and with the engine down.
+//! The first screens: the environment list (what the window opens on) and the system
+//! check, with the engine up and with the engine down.
+
+use std::time::Duration;
 
 use crate::driver::Window;
+
+/// How long the first list may take.
+const CHECK: Duration = Duration::from_secs(30);
 
 /// The real engine's version, read independently of Berth.
 async fn real_engine_version() -> String {
@@ -22,6 +28,12 @@ async fn real_engine_version() -> String {
 async fn the_first_screen_names_the_real_engine_version() {
     let version = real_engine_version().await;
     let window = Window::open("engine-up", &[]).await;
+    let listed = window
+        .wait_for_any_attr("screen-environments", "data-state", &["ready", "empty"], CHECK)
+        .await;
+    window.screenshot("environments-first-screen").await;
+    window.assert_accessible("environments").await;
+    window.click("nav-system-check").await;
     let shown_in = window.wait_until_checked().await;
     assert_eq!(window.text("check-docker-engine-status").await, "ok");
     let summary = window.text("check-docker-engine-summary").await;
@@ -34,9 +46,10 @@ async fn the_first_screen_names_the_real_engine_version() {
         "a passing check offers no fix"
     );
     let ready = window.eval("window.__BERTH_READY__ ?? null").await;
-    let shot = window.screenshot("first-screen").await;
+    let shot = window.screenshot("system-check").await;
+    window.assert_accessible("system-check").await;
     eprintln!(
-        "window: session up in {:.2} s, checks shown {:.2} s later, page ready at {ready} ms; screenshot {}",
+        "window: session up in {:.2} s, environments {listed}, checks shown {:.2} s later, page ready at {ready} ms; screenshot {}",
         window.opened_in.as_secs_f64(),
         shown_in.as_secs_f64(),
         shot.display()
@@ -72,6 +85,15 @@ async fn a_dead_engine_shows_not_running_with_the_fix() {
     let dir = tempfile::tempdir().expect("a temp folder");
     let dead = format!("unix://{}/dead.sock", dir.path().display());
     let window = Window::open("engine-down", &[("DOCKER_HOST", dead.as_str())]).await;
+    // The list says why it is empty, and points at the check.
+    window
+        .wait_for_attr("screen-environments", "data-state", "error", CHECK)
+        .await;
+    let why = window.text("env-error-message").await;
+    assert!(why.contains("no Docker engine") && why.contains(&dead), "{why}");
+    window.screenshot("environments-engine-down").await;
+    window.assert_accessible("environments-error").await;
+    window.click("env-system-check").await;
     window.wait_until_checked().await;
     assert_eq!(window.text("check-docker-engine-status").await, "failed");
     let summary = window.text("check-docker-engine-summary").await;

@@ -1,4 +1,6 @@
 // Entry point: mounts the Svelte app into #app.
+// First: a usable navigator.language before any library formats a number.
+import "./locale";
 import { mount } from "svelte";
 import App from "./App.svelte";
 import "./app.css";

@@ -189,6 +189,14 @@ pub fn test(cargo_test_args: &[String]) -> Result<()> {
             "type-checking the web UI (svelte-check)",
         )
     })?;
+    steps.step("ui: vitest", || {
+        run_checked(
+            Command::new("npm")
+                .args(["test"])
+                .current_dir(root.join("ui")),
+            "running the UI's component tests (vitest)",
+        )
+    })?;
     steps.step("ui: vite build", system::build_ui)?;
     steps.step("cargo fmt --check", || {
         run_checked(

@@ -68,6 +68,13 @@ describe("buildRequest", () => {
     expect(request.cuda).toBeNull();
     expect(request.python).toBe("3.11");
   });
+
+  it("sends the advanced base image and index only when given", () => {
+    const request = buildRequest({ ...emptyForm(), baseImage: " lab/cuda:12.4 ", indexUrl: "" });
+    expect(request.base_image).toBe("lab/cuda:12.4");
+    expect(request.index_url).toBeNull();
+    expect(controlOfField("base-image")).toEqual({ step: "packages", control: "wizard-base-image" });
+  });
 });
 
 describe("choices from the report", () => {

@@ -20,6 +20,10 @@ export interface WizardForm {
   apt: string;
   pip: string;
   mounts: string;
+  /** An image to build on instead of the table's; "" uses the table's. */
+  baseImage: string;
+  /** A package index replacing PyPI (a mirror); "" uses PyPI. */
+  indexUrl: string;
 }
 
 export const emptyForm = (): WizardForm => ({
@@ -32,6 +36,8 @@ export const emptyForm = (): WizardForm => ({
   apt: "",
   pip: "",
   mounts: "",
+  baseImage: "",
+  indexUrl: "",
 });
 
 export type StepId = "folder" | "framework" | "target" | "packages" | "datasets" | "review";
@@ -68,8 +74,8 @@ export function buildRequest(form: WizardForm): RecipeRequest {
     pip: lines(form.pip),
     mounts: lines(form.mounts),
     extensions: [],
-    base_image: null,
-    index_url: null,
+    base_image: orNull(form.baseImage),
+    index_url: orNull(form.indexUrl),
     find_links: [],
     no_index: false,
     ca_cert: null,
@@ -93,12 +99,14 @@ export function controlOfField(field: RecipeField): { step: StepId; control: str
       return { step: "packages", control: "wizard-python" };
     case "apt":
       return { step: "packages", control: "wizard-apt" };
-    case "pip":
+    case "base-image":
+      return { step: "packages", control: "wizard-base-image" };
     case "index-url":
+      return { step: "packages", control: "wizard-index-url" };
+    case "pip":
     case "find-links":
     case "no-index":
     case "ca-cert":
-    case "base-image":
     case "extensions":
       return { step: "packages", control: "wizard-pip" };
     case "mounts":
