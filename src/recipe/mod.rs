@@ -5,12 +5,15 @@
 //! already parsed by its [`grammar`]) are resolved against the [`CompatTable`] and the
 //! [`DriverInfo`] into a [`Recipe`], where every default is filled in and every combination
 //! is one the table allows; [`render`] turns it into files, and [`write`] puts them into a
-//! project without ever overwriting silently. [`new_project`] does all three.
+//! project without ever overwriting silently. [`new_project`] does all three. What the
+//! table offers a machine before anything is chosen (`berth recipes`, the wizard's greyed
+//! out choices and their reasons) is an [`Offer`], decided by the same rules.
 
 pub mod compat;
 pub mod driver;
 mod field;
 pub mod grammar;
+mod offer;
 mod render;
 mod request;
 mod shell;
@@ -29,6 +32,7 @@ pub use grammar::{
     AptPackage, CaCertificate, ContainerPath, DatasetMount, ExtensionId, FindLinks, GrammarError,
     HostPath, ImageRef, IndexUrl, PipRequirement,
 };
+pub use offer::{CudaOffer, FrameworkOffer, GpuOffer, Offer};
 pub use render::{render, RenderError, RenderedFile, RenderedFiles};
 pub use request::RecipeRequest;
 pub use versions::{CudaVersion, DriverVersion, PythonVersion, VersionError};
