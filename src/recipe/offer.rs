@@ -7,8 +7,9 @@ use super::compat::{
     CompatError, CompatTable, CudaRow, Framework, FrameworkRow, Install, PythonRow,
 };
 use super::driver::{DriverInfo, Refusal};
+use super::resolve::pick_release;
 use super::versions::{CudaVersion, PythonVersion};
-use super::{pick_release, Choices, TargetChoice};
+use super::{Choices, TargetChoice};
 
 /// The compatibility table as one driver sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
