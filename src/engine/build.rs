@@ -172,14 +172,79 @@ pub enum BuildError {
         /// What failed.
         failure: Box<BuildFailure>,
     },
-    /// The engine could not be reached or went away during the build.
-    #[error("failed to build image '{tag}': {}; nothing was tagged, run the build again once the engine is back", crate::error_chain(cause))]
+    /// The engine could not be reached, went away during the build, or refused a request.
+    #[error(
+        "failed to build image '{tag}': {}; nothing was tagged, {}",
+        crate::error_chain(cause),
+        again(cause)
+    )]
     Engine {
         /// The tag the image would have had.
         tag: String,
         /// The cause (shown in the message).
         cause: EngineError,
     },
+    /// The build's output ended in the middle of a message (the engine is up) and the
+    /// engine does not confirm that the build tagged its image: the lost part may have
+    /// been the failure.
+    #[error("failed to build image '{tag}': the engine's build output ended in the middle of a message, and {why}; whether the build succeeded is unknown, run the build again")]
+    Unconfirmed {
+        /// The tag the image would have had.
+        tag: String,
+        /// What the engine said when asked about the tag.
+        why: String,
+    },
+}
+
+/// What to do after an engine error: wait for the engine only when it is not there.
+fn again(cause: &EngineError) -> &'static str {
+    match cause {
+        EngineError::NotRunning { .. }
+        | EngineError::Stopped { .. }
+        | EngineError::Timeout { .. } => "run the build again once the engine is back",
+        _ => "run the build again",
+    }
+}
+
+/// True when a build's output stream ended with bytes that do not make a whole message.
+/// bollard reads the answer line by line with tokio-util's `FramedRead`; when the body ends
+/// cleanly (the engine finished the HTTP answer) with a partial line left over, the default
+/// `Decoder::decode_eof` fails with this I/O error. A dead engine fails differently (hyper's
+/// "error reading a body from connection"), so this one says nothing about the engine.
+fn ended_mid_message(err: &bollard::errors::Error) -> bool {
+    matches!(
+        err,
+        bollard::errors::Error::IOError { err }
+            if err.kind() == std::io::ErrorKind::Other
+                && err.to_string() == "bytes remaining on stream"
+    )
+}
+
+/// What the engine confirms about a build whose output ended in the middle of a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Confirmation {
+    /// The build reported its image and the tag points to it: the build succeeded.
+    Built,
+    /// Nothing confirms the build, for this reason.
+    Unknown(String),
+}
+
+/// Decide a cut-off build from the image id the build reported (BuildKit's
+/// `moby.image.id`, the classic builder's aux message) and the image the tag points to now.
+/// Without a reported id the build may have failed in the lost part, and an older image
+/// may carry the tag, so only a match confirms it.
+fn confirm(reported: Option<&str>, tagged: Option<&str>) -> Confirmation {
+    let bare = |id: &str| id.trim().trim_start_matches("sha256:").to_owned();
+    match (reported, tagged) {
+        (Some(reported), Some(tagged)) if bare(reported) == bare(tagged) => Confirmation::Built,
+        (Some(reported), Some(tagged)) => Confirmation::Unknown(format!(
+            "the tag points to {tagged}, not to the image {reported} the build reported"
+        )),
+        (Some(reported), None) => Confirmation::Unknown(format!(
+            "the build reported the image {reported}, but the tag does not exist"
+        )),
+        (None, _) => Confirmation::Unknown("the build had not reported its image".to_owned()),
+    }
 }
 
 impl BuildError {
@@ -353,6 +418,32 @@ async fn run(
                     tag,
                     failure: Box::new(failure),
                 });
+            }
+            Some(Err(err)) if ended_mid_message(&err) => {
+                let tagged = match docker.inspect_image(&tag).await {
+                    Ok(image) => image.id,
+                    Err(bollard::errors::Error::DockerResponseServerError {
+                        status_code: 404,
+                        ..
+                    }) => None,
+                    Err(err) => {
+                        return Err(BuildError::Engine {
+                            tag: tag.clone(),
+                            cause: EngineError::classify(
+                                engine.endpoint(),
+                                "inspect the image it built",
+                                err,
+                            ),
+                        })
+                    }
+                };
+                match confirm(image_id.as_deref(), tagged.as_deref()) {
+                    Confirmation::Built => {
+                        tracing::warn!(%tag, "the build output ended mid-message after the image was reported; the tag points to it");
+                        break;
+                    }
+                    Confirmation::Unknown(why) => return Err(BuildError::Unconfirmed { tag, why }),
+                }
             }
             Some(Err(err)) => {
                 let source = EngineError::classify(engine.endpoint(), "build an image", err);
@@ -826,6 +917,53 @@ mod tests {
             Some("COPY . /src".into())
         );
         assert_eq!(numbered_step("[internal] load build definition"), None);
+    }
+
+    #[test]
+    fn a_build_cut_off_mid_message_is_done_only_when_the_tag_has_the_reported_image() {
+        // regression: a build whose stream ended mid-frame was reported as failed
+        let id = "sha256:5e1f";
+        assert_eq!(confirm(Some(id), Some(id)), Confirmation::Built);
+        assert_eq!(confirm(Some("5e1f"), Some(id)), Confirmation::Built);
+        // The tag still has the old image, is gone, or nothing was reported: a failure may
+        // have been lost with the rest of the message.
+        for (reported, tagged) in [
+            (Some(id), Some("sha256:01d")),
+            (Some(id), None),
+            (None, Some(id)),
+            (None, None),
+        ] {
+            assert!(
+                matches!(confirm(reported, tagged), Confirmation::Unknown(_)),
+                "{reported:?} {tagged:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_a_partial_last_message_counts_as_cut_off_and_the_message_does_not_blame_the_engine() {
+        let partial =
+            bollard::errors::Error::from(std::io::Error::other("bytes remaining on stream"));
+        assert!(ended_mid_message(&partial));
+        let gone = bollard::errors::Error::from(std::io::Error::other(
+            "error reading a body from connection",
+        ));
+        assert!(!ended_mid_message(&gone));
+
+        let unconfirmed = BuildError::Unconfirmed {
+            tag: "berth/x:uid".into(),
+            why: "the build had not reported its image".into(),
+        }
+        .to_string();
+        assert!(!unconfirmed.contains("engine is back"), "{unconfirmed}");
+        let stopped = BuildError::Engine {
+            tag: "berth/x:uid".into(),
+            cause: EngineError::Stopped {
+                endpoint: "unix:///var/run/docker.sock".into(),
+            },
+        }
+        .to_string();
+        assert!(stopped.ends_with("once the engine is back"), "{stopped}");
     }
 
     #[test]

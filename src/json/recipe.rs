@@ -3,9 +3,7 @@
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::recipe::{
-    self, CompatTable, DriverInfo, FileChange, Framework, ImageKind, Recipe, WriteReport,
-};
+use crate::recipe::{self, FileChange, GpuOffer, ImageKind, Offer, Recipe, WriteReport};
 
 pub use crate::recipe::RecipeRequest;
 
@@ -86,7 +84,8 @@ pub struct RecipeFramework {
     pub label: String,
     /// The release; none for "no framework".
     pub version: Option<String>,
-    /// True for the release picked when none is chosen (the newest).
+    /// True for the release picked when none is chosen: the newest one whose GPU build
+    /// this machine's driver runs (the newest of all when none runs here).
     pub default: bool,
     /// The Python versions it supports.
     pub python: Vec<String>,
@@ -114,94 +113,70 @@ pub struct RecipeGpuBuild {
     pub extra_index_url: Option<String>,
 }
 
-impl RecipesReport {
-    /// The whole table, with what `driver` runs.
-    pub fn new(table: &CompatTable, driver: &DriverInfo) -> Self {
-        let cuda = table
-            .cuda
-            .iter()
-            .map(|row| {
-                let refusal = driver.runs(row).err();
-                RecipeCuda {
-                    version: row.version.to_string(),
-                    release: row.release.clone(),
-                    ubuntu: row.ubuntu.clone(),
-                    min_driver: row.min_driver.to_string(),
-                    offered: refusal.is_none(),
-                    reason: refusal.map(|r| r.to_string()),
+impl From<&Offer<'_>> for RecipesReport {
+    fn from(offer: &Offer<'_>) -> Self {
+        let build = |build: &GpuOffer<'_>| RecipeGpuBuild {
+            cuda: build.cuda.to_string(),
+            offered: build.offered(),
+            reason: build.refusal.as_ref().map(ToString::to_string),
+            requirements: build
+                .install
+                .map(|i| i.requirements.iter().map(ToString::to_string).collect())
+                .unwrap_or_default(),
+            extra_index_url: build
+                .install
+                .and_then(|i| i.extra_index_url.as_ref())
+                .map(ToString::to_string),
+        };
+        Self {
+            schema_version: recipe::compat::SCHEMA_VERSION,
+            driver: offer.driver.describe(),
+            driver_version: offer.driver.version.as_ref().map(ToString::to_string),
+            driver_max_cuda: offer.driver.max_cuda.map(|c| c.to_string()),
+            cuda: offer
+                .cuda
+                .iter()
+                .map(|cuda| RecipeCuda {
+                    version: cuda.row.version.to_string(),
+                    release: cuda.row.release.clone(),
+                    ubuntu: cuda.row.ubuntu.clone(),
+                    min_driver: cuda.row.min_driver.to_string(),
+                    offered: cuda.offered(),
+                    reason: cuda.refusal.as_ref().map(ToString::to_string),
                     images: ImageKind::ALL
                         .iter()
                         .map(|kind| RecipeImage {
                             kind: kind.key().to_owned(),
-                            image: row.image(*kind).to_string(),
+                            image: cuda.row.image(*kind).to_string(),
                         })
                         .collect(),
-                    driver_source: row.driver_source.clone(),
-                    images_source: row.images_source.clone(),
-                }
-            })
-            .collect();
-        let python = table
-            .python
-            .iter()
-            .map(|row| RecipePython {
-                version: row.version.to_string(),
-                cpu_image: row.cpu_image.to_string(),
-                source: row.source.clone(),
-            })
-            .collect();
-        let build = |cuda: recipe::CudaVersion, install: Option<&recipe::Install>| {
-            let refusal = table.cuda(cuda).and_then(|row| driver.runs(row).err());
-            RecipeGpuBuild {
-                cuda: cuda.to_string(),
-                offered: refusal.is_none(),
-                reason: refusal.map(|r| r.to_string()),
-                requirements: install
-                    .map(|i| i.requirements.iter().map(|r| r.to_string()).collect())
-                    .unwrap_or_default(),
-                extra_index_url: install
-                    .and_then(|i| i.extra_index_url.as_ref())
-                    .map(|url| url.to_string()),
-            }
-        };
-        let mut frameworks: Vec<RecipeFramework> = table
-            .frameworks
-            .iter()
-            .map(|row| RecipeFramework {
-                framework: row.framework.id().to_owned(),
-                label: row.framework.label().to_owned(),
-                version: Some(row.version.clone()),
-                default: table
-                    .newest(row.framework)
-                    .is_some_and(|newest| newest.version == row.version),
-                python: row.python.iter().map(ToString::to_string).collect(),
-                gpu: row
-                    .gpu
-                    .iter()
-                    .map(|b| build(b.cuda, Some(&b.install)))
-                    .collect(),
-                source: Some(row.source.clone()),
-                install_source: Some(row.install_source.clone()),
-            })
-            .collect();
-        frameworks.push(RecipeFramework {
-            framework: Framework::None.id().to_owned(),
-            label: Framework::None.label().to_owned(),
-            version: None,
-            default: true,
-            python: table.python.iter().map(|p| p.version.to_string()).collect(),
-            gpu: table.cuda.iter().map(|c| build(c.version, None)).collect(),
-            source: None,
-            install_source: None,
-        });
-        Self {
-            schema_version: recipe::compat::SCHEMA_VERSION,
-            driver: driver.describe(),
-            driver_version: driver.version.as_ref().map(ToString::to_string),
-            driver_max_cuda: driver.max_cuda.map(|c| c.to_string()),
-            cuda,
-            python,
-            frameworks,
+                    driver_source: cuda.row.driver_source.clone(),
+                    images_source: cuda.row.images_source.clone(),
+                })
+                .collect(),
+            python: offer
+                .python
+                .iter()
+                .map(|row| RecipePython {
+                    version: row.version.to_string(),
+                    cpu_image: row.cpu_image.to_string(),
+                    source: row.source.clone(),
+                })
+                .collect(),
+            frameworks: offer
+                .frameworks
+                .iter()
+                .map(|framework| RecipeFramework {
+                    framework: framework.framework.id().to_owned(),
+                    label: framework.framework.label().to_owned(),
+                    version: framework.release.map(|row| row.version.clone()),
+                    default: framework.default,
+                    python: framework.python.iter().map(ToString::to_string).collect(),
+                    gpu: framework.gpu.iter().map(build).collect(),
+                    source: framework.release.map(|row| row.source.clone()),
+                    install_source: framework.release.map(|row| row.install_source.clone()),
+                })
+                .collect(),
         }
     }
 }
@@ -325,13 +300,14 @@ impl NewProjectReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::recipe::{CompatTable, DriverInfo};
 
     #[test]
     fn the_report_says_what_a_12_2_driver_is_offered_and_why_not() {
         let table = CompatTable::builtin().unwrap();
         let driver = DriverInfo::with_max_cuda("12.2".parse().unwrap());
 
-        let report = RecipesReport::new(table, &driver);
+        let report = RecipesReport::from(&Offer::new(table, driver));
         let value = serde_json::to_value(&report).unwrap();
 
         assert_eq!(value["driver_max_cuda"], "12.2");

@@ -6,7 +6,7 @@ use std::path::Path;
 use berth::json::{
     Error, FolderArgs, NewProjectReport, NoArgs, ProjectArgs, ProjectInfo, RecipesReport,
 };
-use berth::recipe::{self, CompatTable, DriverInfo};
+use berth::recipe::{self, DriverInfo, Offer};
 
 use super::ipc;
 
@@ -21,11 +21,8 @@ pub fn project(args: FolderArgs) -> Result<ProjectInfo, Error> {
 #[tauri::command]
 pub fn recipes(args: NoArgs) -> Result<RecipesReport, Error> {
     let _ = args;
-    let table = CompatTable::builtin().map_err(ipc)?;
-    Ok(RecipesReport::new(
-        table,
-        &DriverInfo::given_or_detected(None, None),
-    ))
+    let offer = Offer::builtin(DriverInfo::given_or_detected(None, None)).map_err(ipc)?;
+    Ok(RecipesReport::from(&offer))
 }
 
 /// The files the wizard's choices would write into the folder, and how each differs.

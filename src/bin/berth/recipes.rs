@@ -4,7 +4,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use berth::json::RecipesReport;
-use berth::recipe::{CompatTable, DriverInfo};
+use berth::recipe::{DriverInfo, Offer};
 
 /// Arguments of `berth recipes`.
 #[derive(Debug, clap::Args)]
@@ -28,7 +28,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         args.driver_version.as_deref().map(str::parse).transpose()?,
         args.driver_cuda.as_deref().map(str::parse).transpose()?,
     );
-    let report = RecipesReport::new(CompatTable::builtin()?, &driver);
+    let report = RecipesReport::from(&Offer::builtin(driver)?);
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &report)?;

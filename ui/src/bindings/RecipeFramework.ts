@@ -18,7 +18,8 @@ label: string,
  */
 version: string | null, 
 /**
- * True for the release picked when none is chosen (the newest).
+ * True for the release picked when none is chosen: the newest one whose GPU build
+ * this machine's driver runs (the newest of all when none runs here).
  */
 default: boolean, 
 /**
