@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use berth::engine::events::{self, EngineEvent};
+use berth::engine::events::EngineEvent;
 use berth::engine::Engine;
 use berth::environment::PROJECT_LABEL;
 use berth::gpu::{Owners, Sampler, SamplerConfig, SamplerEvent};
@@ -98,7 +98,7 @@ pub async fn watch_engine(app: AppHandle, owners: Arc<RwLock<Owners>>) {
                     emit(&app, &engine_state("connected"));
                 }
                 refresh(&engine, &owners).await;
-                let mut stream = std::pin::pin!(events::watch(&engine, PROJECT_LABEL));
+                let mut stream = std::pin::pin!(berth::environment::list::changes(&engine));
                 while let Some(item) = stream.next().await {
                     match item {
                         Ok(event) => {

@@ -440,12 +440,41 @@ pub async fn remove(engine: &Engine, id: &str) -> Result<bool, EngineError> {
     match engine.docker().remove_container(id, Some(options)).await {
         Ok(()) => Ok(true),
         Err(err) if is_status(&err, 404) => Ok(false),
+        // Someone else is removing it (an auto-removing helper, another Berth): it is
+        // going; wait until it is gone, so what comes next (its volumes) is free.
+        Err(err) if removal_in_progress(&err) => {
+            for _ in 0..REMOVAL_POLLS {
+                match engine.docker().inspect_container(id, None).await {
+                    Err(err) if is_status(&err, 404) => return Ok(true),
+                    _ => tokio::time::sleep(REMOVAL_POLL).await,
+                }
+            }
+            Err(EngineError::classify(
+                engine.endpoint(),
+                "remove the container",
+                err,
+            ))
+        }
         Err(err) => Err(EngineError::classify(
             engine.endpoint(),
             "remove the container",
             err,
         )),
     }
+}
+
+/// How often, and how many times, [`remove`] looks whether a removal someone else
+/// started has finished (30 s in all).
+const REMOVAL_POLL: Duration = Duration::from_millis(100);
+const REMOVAL_POLLS: u32 = 300;
+
+/// The engine's answer when the container is already being removed (409).
+fn removal_in_progress(err: &bollard::errors::Error) -> bool {
+    matches!(
+        err,
+        bollard::errors::Error::DockerResponseServerError { status_code: 409, message }
+            if message.contains("already in progress")
+    )
 }
 
 /// Every container (running or not) carrying all of `labels`.
@@ -605,6 +634,22 @@ pub(crate) fn is_status(err: &bollard::errors::Error, status: u16) -> bool {
 
 #[cfg(test)]
 mod tests {
+    // regression: deleting an environment while the list's size helper was being
+    // auto-removed failed with "removal of container … is already in progress"
+    #[test]
+    fn a_removal_already_in_progress_is_recognised() {
+        let busy = bollard::errors::Error::DockerResponseServerError {
+            status_code: 409,
+            message: "removal of container 04c73daa is already in progress".into(),
+        };
+        assert!(super::removal_in_progress(&busy));
+        let conflict = bollard::errors::Error::DockerResponseServerError {
+            status_code: 409,
+            message: "You cannot remove a running container".into(),
+        };
+        assert!(!super::removal_in_progress(&conflict));
+    }
+
     use super::*;
 
     #[test]

@@ -173,3 +173,44 @@ async fn measure(
     );
     volume::size(engine, name, None, image, &labels).await.ok()
 }
+
+/// The engine's events that change what [`list`] shows: Berth's containers coming,
+/// starting, stopping and going. Helper containers (the size measurements [`list`] itself
+/// runs) are left out, so a list refreshed on each event does not trigger itself.
+pub fn changes(
+    engine: &Engine,
+) -> impl futures_util::Stream<
+    Item = Result<crate::engine::events::EngineEvent, crate::engine::EngineError>,
+> + Send
+       + 'static {
+    use futures_util::StreamExt;
+    crate::engine::events::watch(engine, PROJECT_LABEL).filter(|item| {
+        let keep = match item {
+            Ok(event) => !is_helper(&event.labels),
+            Err(_) => true,
+        };
+        std::future::ready(keep)
+    })
+}
+
+/// Whether a container's labels say it is one of Berth's short-lived helpers.
+fn is_helper(labels: &BTreeMap<String, String>) -> bool {
+    labels.get(ROLE_LABEL).map(String::as_str) == Some(Role::Helper.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // regression: the window refreshed its list on every event, and each refresh's size
+    // helper sent events of its own, so the list never stopped measuring
+    #[test]
+    fn helper_events_do_not_change_the_list() {
+        let helper = BTreeMap::from([(ROLE_LABEL.to_owned(), Role::Helper.as_str().to_owned())]);
+        assert!(is_helper(&helper));
+        let container =
+            BTreeMap::from([(ROLE_LABEL.to_owned(), Role::Container.as_str().to_owned())]);
+        assert!(!is_helper(&container));
+        assert!(!is_helper(&BTreeMap::new()));
+    }
+}

@@ -9,7 +9,7 @@ use crate::devcontainer::{self, ConfigError, LoadOptions};
 use crate::engine::container::{self, ContainerState};
 use crate::engine::{image, network, volume, Engine};
 
-use super::{engine_error, up, Environment, EnvironmentError, FOLDER_LABEL, PROJECT_LABEL};
+use super::{engine_error, up, Environment, EnvironmentError, Role, FOLDER_LABEL, PROJECT_LABEL};
 
 /// How long a container may take to stop before it is killed.
 pub const STOP_GRACE: Duration = Duration::from_secs(10);
@@ -208,6 +208,16 @@ pub async fn remove(
             .await
             .map_err(engine_error(folder, "remove a container"))?;
         up::forget(id);
+    }
+    // A helper that started since `owned` was listed (another caller measuring sizes)
+    // holds the image and the volume; it is Berth's own and short-lived, so it goes too.
+    let helpers = container::list(engine, &environment.filter(Role::Helper))
+        .await
+        .map_err(engine_error(folder, "list its helper containers"))?;
+    for helper in helpers {
+        container::remove(engine, &helper.id)
+            .await
+            .map_err(engine_error(folder, "remove a helper container"))?;
     }
     // Children first: a checkpoint or UID image is built on the environment's image.
     let mut images: Vec<&(String, Vec<String>)> = owned.images.iter().collect();

@@ -294,6 +294,16 @@ impl Window {
         element.send_keys(text).await.expect("type into the field");
     }
 
+    /// Press Tab in the focused element (leaves a field: its `change` fires).
+    pub async fn press_tab(&self) {
+        let focused = self
+            .client()
+            .active_element()
+            .await
+            .expect("an element has focus");
+        focused.send_keys("\u{E004}").await.expect("press Tab");
+    }
+
     /// Choose the option with `value` in the select `testid`.
     pub async fn choose(&self, testid: &str, value: &str) {
         let element = self.element(testid, Duration::from_secs(10)).await;

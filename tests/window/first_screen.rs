@@ -29,7 +29,12 @@ async fn the_first_screen_names_the_real_engine_version() {
     let version = real_engine_version().await;
     let window = Window::open("engine-up", &[]).await;
     let listed = window
-        .wait_for_any_attr("screen-environments", "data-state", &["ready", "empty"], CHECK)
+        .wait_for_any_attr(
+            "screen-environments",
+            "data-state",
+            &["ready", "empty"],
+            CHECK,
+        )
         .await;
     window.screenshot("environments-first-screen").await;
     window.assert_accessible("environments").await;
@@ -90,7 +95,10 @@ async fn a_dead_engine_shows_not_running_with_the_fix() {
         .wait_for_attr("screen-environments", "data-state", "error", CHECK)
         .await;
     let why = window.text("env-error-message").await;
-    assert!(why.contains("no Docker engine") && why.contains(&dead), "{why}");
+    assert!(
+        why.contains("no Docker engine") && why.contains(&dead),
+        "{why}"
+    );
     window.screenshot("environments-engine-down").await;
     window.assert_accessible("environments-error").await;
     window.click("env-system-check").await;

@@ -1,5 +1,9 @@
 //! End-to-end tests of the real desktop window: the debug binary under Xvfb, driven
 //! through tauri-driver + WebKitWebDriver, elements found only by `data-testid`.
 
+#[path = "../support/mod.rs"]
+mod support;
+
 mod driver;
+mod environments;
 mod first_screen;
