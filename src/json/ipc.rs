@@ -176,8 +176,10 @@ pub struct SettingsReport {
     pub docker_host: String,
     /// Where that comes from, for a person: "DOCKER_HOST", "the default socket".
     pub docker_host_source: String,
-    /// Whether this is Windows (WSL settings apply).
+    /// Whether this is Windows.
     pub is_windows: bool,
+    /// Whether WSL's memory settings concern this machine (Windows, or inside WSL).
+    pub wsl_applies: bool,
 }
 
 impl SettingsReport {
@@ -187,6 +189,7 @@ impl SettingsReport {
             docker_host: crate::engine::configured_endpoint(),
             docker_host_source: crate::engine::endpoint_source().to_owned(),
             is_windows: cfg!(windows),
+            wsl_applies: crate::host::wsl::applies_here(),
         }
     }
 }

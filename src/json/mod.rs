@@ -42,7 +42,7 @@ pub struct Error {
     /// absent when the error is not a failed build.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
-    pub build: Option<crate::engine::BuildFailure>,
+    pub build: Option<Box<crate::engine::BuildFailure>>,
 }
 
 /// The failure kinds the UI acts on. Grows only when the UI needs to tell them apart.
@@ -75,7 +75,7 @@ impl Error {
                 field = field.or(recipe.field());
             }
             if let Some(failed) = c.downcast_ref::<crate::engine::BuildError>() {
-                build = build.or_else(|| failed.failure().cloned());
+                build = build.or_else(|| failed.failure().cloned().map(Box::new));
             }
             cause = c.source();
         }

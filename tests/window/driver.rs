@@ -313,12 +313,6 @@ impl Window {
             .unwrap_or_else(|err| panic!("no option '{value}' in data-testid='{testid}': {err}"));
     }
 
-    /// The attribute `name` of `testid` (waiting up to 10 s for it to appear).
-    pub async fn attr(&self, testid: &str, name: &str) -> Option<String> {
-        let element = self.element(testid, Duration::from_secs(10)).await;
-        element.attr(name).await.expect("read the attribute")
-    }
-
     /// Wait until `testid`'s attribute `name` is one of `expected`; returns the one it is.
     pub async fn wait_for_any_attr(
         &self,
@@ -385,14 +379,15 @@ impl Window {
     /// Tab through the page and return the `data-testid`s that received focus, in order
     /// (up to `limit` presses): every action must be reachable by keyboard.
     pub async fn tab_order(&self, limit: usize) -> Vec<String> {
-        let mut seen = Vec::new();
-        let body = self
-            .client()
-            .find(Locator::Css("body"))
-            .await
-            .expect("the page has a body");
+        let mut seen: Vec<String> = Vec::new();
         for _ in 0..limit {
-            body.send_keys("\u{E004}").await.expect("press Tab");
+            // Keys go to the focused element (sending them to another would move focus).
+            let focused = self
+                .client()
+                .active_element()
+                .await
+                .expect("an element has focus");
+            focused.send_keys("\u{E004}").await.expect("press Tab");
             let id = self
                 .eval("document.activeElement?.getAttribute('data-testid') ?? ''")
                 .await;
@@ -404,14 +399,6 @@ impl Window {
             }
         }
         seen
-    }
-
-    /// The value an asynchronous script passes to its last argument (the callback).
-    pub async fn eval_async(&self, script: &str) -> serde_json::Value {
-        self.client()
-            .execute_async(script, vec![])
-            .await
-            .expect("run an asynchronous script in the page")
     }
 
     /// A JavaScript expression's value in the page.

@@ -214,6 +214,35 @@ async fn a_student_creates_starts_opens_resets_and_deletes_an_environment() {
         .await;
     window.screenshot("environments-running").await;
     window.assert_accessible("environments-running").await;
+    // The keyboard reaches every action of the row, in reading order.
+    let order = window.tab_order(80).await;
+    for action in [
+        "open",
+        "stop",
+        "rebuild",
+        "reset",
+        "freeze",
+        "checkpoint",
+        "delete",
+    ] {
+        let testid = format!("env-{id}-{action}");
+        assert!(
+            order.contains(&testid),
+            "Tab never reaches {testid}: {order:?}"
+        );
+    }
+    for nav in [
+        "nav-environments",
+        "nav-create",
+        "nav-gpus",
+        "nav-system-check",
+        "nav-settings",
+    ] {
+        assert!(
+            order.iter().any(|t| t == nav),
+            "Tab never reaches {nav}: {order:?}"
+        );
+    }
 
     // Open in VS Code: the stand-in is called with the container's folder URI.
     window.click(&format!("env-{id}-open")).await;

@@ -2,8 +2,10 @@
 //! through tauri-driver + WebKitWebDriver, elements found only by `data-testid`.
 
 #[path = "../support/mod.rs"]
+#[allow(unused_macros, unused_imports)]
 mod support;
 
 mod driver;
 mod environments;
 mod first_screen;
+mod screens;

@@ -143,7 +143,7 @@ describe("the window", () => {
     };
     responses.gpu_history = [gpu];
     responses.doctor = { healthy: true, host: { os: "Linux", kernel: null, cpus: 8, memory_total_bytes: 1, memory_available_bytes: 1, wsl: false }, checks: [{ id: "vscode", title: "VS Code", status: "warning", summary: "no extension", fix: { description: "Install it", command: "code --install-extension x", action: "install-dev-containers" } }] };
-    responses.settings = { dockerHost: "unix:///var/run/docker.sock", dockerHostSource: "default", isWindows: false };
+    responses.settings = { dockerHost: "unix:///var/run/docker.sock", dockerHostSource: "default", isWindows: false, wslApplies: false };
     failures.wsl_show = { code: "failed", message: "not WSL" };
     start();
     await settle();
@@ -170,7 +170,10 @@ describe("the window", () => {
     await settle();
     expect($("screen-settings")?.dataset.state).toBe("ready");
     expect($("settings-docker-host")?.textContent).toBe("unix:///var/run/docker.sock");
-    expect($("settings-wsl")?.dataset.state).toBe("error");
+    // Off Windows and WSL the WSL part explains itself and never asks for .wslconfig.
+    expect($("settings-wsl")?.dataset.state).toBe("ready");
+    expect($("settings-wsl-not-windows")).not.toBeNull();
+    expect($("settings-wsl-error")).toBeNull();
   });
 
   it("says plainly when there is no NVIDIA driver", async () => {

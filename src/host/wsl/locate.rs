@@ -59,6 +59,12 @@ pub fn locate(given: Option<&Path>) -> Result<Located, WslError> {
     }
 }
 
+/// Whether WSL's settings concern this machine: Windows, or inside WSL with a Windows
+/// profile Berth can reach. Elsewhere containers use the host's memory directly.
+pub fn applies_here() -> bool {
+    default_path().is_ok()
+}
+
 /// Why WSL might not read `located.path`, for `show`: it is not where WSL looks, a
 /// `.wslconfig.txt` (Notepad's doing) sits beside it, or a `~/.wslconfig` in the Linux
 /// home suggests it was put on the wrong side.

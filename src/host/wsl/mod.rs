@@ -20,7 +20,8 @@ pub use advice::{
 pub use document::{LineEnding, WslConfig};
 pub use file::{set, Edit, SetOutcome, SettingChange};
 pub use locate::{
-    check_shutdown, host_memory_bytes, locate, placement_warnings, shutdown, Located, LocatedBy,
+    applies_here, check_shutdown, host_memory_bytes, locate, placement_warnings, shutdown, Located,
+    LocatedBy,
 };
 pub use overview::{overview, set_recommended, Overview};
 pub use size::Size;

@@ -13,6 +13,10 @@ dockerHost: string,
  */
 dockerHostSource: string, 
 /**
- * Whether this is Windows (WSL settings apply).
+ * Whether this is Windows.
  */
-isWindows: boolean, };
+isWindows: boolean, 
+/**
+ * Whether WSL's memory settings concern this machine (Windows, or inside WSL).
+ */
+wslApplies: boolean, };
