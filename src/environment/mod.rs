@@ -167,6 +167,17 @@ pub enum EnvironmentError {
     },
 }
 
+impl EnvironmentError {
+    /// The failed build step, its last lines and hint, when a build step failed (the
+    /// window's failure card; the message carries the same in words).
+    pub fn build_failure(&self) -> Option<&crate::engine::BuildFailure> {
+        match self {
+            Self::Build { error, .. } => error.failure(),
+            _ => None,
+        }
+    }
+}
+
 /// A lifecycle command that failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LifecycleFailure {

@@ -77,6 +77,10 @@ impl Error {
             if let Some(failed) = c.downcast_ref::<crate::engine::BuildError>() {
                 build = build.or_else(|| failed.failure().cloned().map(Box::new));
             }
+            // The environment's build error shows its cause in its message, not as a source.
+            if let Some(failed) = c.downcast_ref::<crate::environment::EnvironmentError>() {
+                build = build.or_else(|| failed.build_failure().cloned().map(Box::new));
+            }
             cause = c.source();
         }
         Self {
@@ -104,6 +108,35 @@ mod tests {
             serde_json::to_value(&err).unwrap(),
             serde_json::json!({"code": "failed", "message": "failed to build image 'berth/x:latest'"})
         );
+    }
+
+    // regression: the window's failure card had no step or last lines, because the
+    // environment's build error carries the build's failure in its message only
+    #[test]
+    fn a_failed_build_carries_its_step_for_the_failure_card() {
+        let failure = crate::engine::BuildFailure {
+            step: Some(crate::engine::build::FailedStep {
+                index: 2,
+                total: 2,
+                instruction: "RUN exit 3".into(),
+            }),
+            exit_code: Some(3),
+            message: "exit code: 3".into(),
+            last_lines: vec!["no space left on device".into()],
+            hint: None,
+        };
+        let err = crate::environment::EnvironmentError::Build {
+            error: Box::new(crate::engine::BuildError::Failed {
+                tag: "berth/x:latest".into(),
+                failure: Box::new(failure.clone()),
+            }),
+            kept: false,
+        };
+        let ipc = Error::from_chain(&err);
+        assert_eq!(ipc.build.as_deref(), Some(&failure));
+        let value = serde_json::to_value(&ipc).unwrap();
+        assert_eq!(value["build"]["exit_code"], 3);
+        assert_eq!(value["build"]["step"]["instruction"], "RUN exit 3");
     }
 
     #[test]

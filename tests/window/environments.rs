@@ -366,3 +366,55 @@ async fn a_build_cancelled_half_way_leaves_nothing_half_made() {
     );
     window.close().await;
 }
+
+#[tokio::test]
+async fn a_failed_build_shows_the_step_the_command_and_its_last_lines() {
+    let docker = support::engine::connect().await;
+    let base = support::images::busybox(&docker).await;
+    let desk = Desk::new();
+    let folder = desk.project("broken");
+    let _clean = CleanUp(folder.clone());
+    std::fs::create_dir_all(folder.join(".devcontainer")).expect("make the project");
+    std::fs::write(
+        folder.join(".devcontainer/devcontainer.json"),
+        "{ \"build\": { \"dockerfile\": \"Dockerfile\" } }\n",
+    )
+    .expect("write devcontainer.json");
+    std::fs::write(
+        folder.join(".devcontainer/Dockerfile"),
+        format!("FROM {base}\nRUN echo fetching the weights && echo 'no space left on device' >&2 && exit 3\n"),
+    )
+    .expect("write the Dockerfile");
+    let path = desk.path();
+    let window = Window::open("failed-build", &[("PATH", path.as_str())]).await;
+    window.click("nav-create").await;
+    window
+        .wait_for_attr("screen-create", "data-state", "ready", SHORT)
+        .await;
+    window
+        .fill("wizard-folder", &folder.display().to_string())
+        .await;
+    window.press_tab().await;
+    window
+        .wait_for_attr("wizard-project", "data-state", "existing", SHORT)
+        .await;
+    window.click("wizard-build-existing").await;
+    window
+        .wait_for_attr("build-progress", "data-state", "failed", BUILD)
+        .await;
+    window.screenshot("build-failed").await;
+    window.assert_accessible("build-failed").await;
+    let command = window.text("build-failure-command").await;
+    assert!(
+        command.contains("exit 3"),
+        "the card names the command: {command}"
+    );
+    assert_eq!(window.text("build-failure-exit-code").await, "3");
+    let lines = window.text("build-failure-lines").await;
+    assert!(
+        lines.contains("no space left on device"),
+        "the card shows the last lines: {lines}"
+    );
+    assert!(window.has("build-retry").await, "the card offers a retry");
+    window.close().await;
+}

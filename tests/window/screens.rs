@@ -126,3 +126,40 @@ async fn without_a_usable_session_bus_the_window_still_opens() {
         "the log says why the guard is off: {text}"
     );
 }
+
+#[tokio::test]
+async fn the_system_check_runs_a_safe_fix_at_a_click() {
+    use std::os::unix::fs::PermissionsExt;
+    // A `code` with no Dev Containers extension, recording what it is asked.
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let argv = dir.path().join("argv.log");
+    let script = format!(
+        "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\" >> '{}'; done\n",
+        argv.display()
+    );
+    let code = dir.path().join("code");
+    std::fs::write(&code, script).expect("write the stand-in");
+    std::fs::set_permissions(&code, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let path = format!(
+        "{}:{}",
+        dir.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let window = Window::open("doctor-fix", &[("PATH", path.as_str())]).await;
+    window.click("nav-system-check").await;
+    window.wait_until_checked().await;
+    assert_eq!(window.text("check-vscode-status").await, "warning");
+    window.screenshot("doctor-before-fix").await;
+    window.assert_accessible("system-check-with-fix").await;
+    window.click("doctor-fix-vscode").await;
+    window.wait_for("doctor-fix-vscode-result", SHORT).await;
+    let said = window.text("doctor-fix-vscode-result").await;
+    assert!(said.contains("installed"), "{said}");
+    let asked = std::fs::read_to_string(&argv).unwrap_or_default();
+    assert!(
+        asked.contains("--install-extension\nms-vscode-remote.remote-containers"),
+        "code was asked: {asked}"
+    );
+    window.screenshot("doctor-after-fix").await;
+    window.close().await;
+}
