@@ -8,4 +8,5 @@ mod support;
 mod driver;
 mod environments;
 mod first_screen;
+mod perf;
 mod screens;

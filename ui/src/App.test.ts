@@ -199,9 +199,9 @@ describe("build and start", () => {
     expect($("build-progress")?.dataset.state).toBe("running");
     const channel = channels[channels.length - 1];
     const line = (event: unknown) => ({ time: "", level: "info", message: "", event });
-    channel.onmessage(line({ kind: "phase", phase: "build", message: "building image 'berth/thesis'" }));
-    channel.onmessage(line({ kind: "step", index: 2, total: 8, instruction: "RUN pip install -r requirements.txt", cached: false }));
-    for (let i = 0; i < 1000; i++) channel.onmessage(line({ kind: "output", line: `line ${i}` }));
+    channel.onmessage([line({ kind: "phase", phase: "build", message: "building image 'berth/thesis'" })]);
+    channel.onmessage([line({ kind: "step", index: 2, total: 8, instruction: "RUN pip install -r requirements.txt", cached: false })]);
+    channel.onmessage(Array.from({ length: 1000 }, (_, i) => line({ kind: "output", line: `line ${i}` })));
     await new Promise((r) => setTimeout(r, 50));
     await settle();
     expect($("build-label")?.textContent).toBe("building image 'berth/thesis'");

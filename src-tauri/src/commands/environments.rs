@@ -17,14 +17,58 @@ use tauri::State;
 use super::ipc;
 use crate::jobs::Jobs;
 
-/// Progress of a stream: each core event as one line on the command's channel.
-struct ChannelProgress(Channel<ProgressLine>);
+/// Progress of a stream: the core's events as lines on the command's channel, sent in
+/// batches (at most every [`BATCH`]) so a build printing thousands of lines a second is
+/// a few messages to the page, not thousands.
+struct ChannelProgress {
+    pending: std::sync::Arc<std::sync::Mutex<Vec<ProgressLine>>>,
+    flusher: tauri::async_runtime::JoinHandle<()>,
+    channel: Channel<Vec<ProgressLine>>,
+}
+
+/// How long a progress line may wait to be sent with others.
+const BATCH: std::time::Duration = std::time::Duration::from_millis(50);
+
+impl ChannelProgress {
+    fn new(channel: Channel<Vec<ProgressLine>>) -> Self {
+        let pending = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (shared, out) = (std::sync::Arc::clone(&pending), channel.clone());
+        let flusher = tauri::async_runtime::spawn(async move {
+            loop {
+                tokio::time::sleep(BATCH).await;
+                send(&out, &shared);
+            }
+        });
+        Self {
+            pending,
+            flusher,
+            channel,
+        }
+    }
+}
+
+fn send(channel: &Channel<Vec<ProgressLine>>, pending: &std::sync::Mutex<Vec<ProgressLine>>) {
+    let batch = std::mem::take(&mut *pending.lock().unwrap_or_else(|e| e.into_inner()));
+    if batch.is_empty() {
+        return;
+    }
+    if let Err(err) = channel.send(batch) {
+        tracing::debug!(error = %err, "the window stopped listening to progress");
+    }
+}
 
 impl Progress for ChannelProgress {
     fn event(&self, event: Event) {
-        if let Err(err) = self.0.send(ProgressLine::now(event)) {
-            tracing::debug!(error = %err, "the window stopped listening to progress");
-        }
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        pending.push(ProgressLine::now(event));
+    }
+}
+
+impl Drop for ChannelProgress {
+    /// The last lines go before the result does.
+    fn drop(&mut self) {
+        self.flusher.abort();
+        send(&self.channel, &self.pending);
     }
 }
 
@@ -206,7 +250,7 @@ pub fn cancel(args: JobArgs, jobs: State<'_, Jobs>) -> bool {
 #[tauri::command]
 pub async fn up(
     args: UpArgs,
-    channel: Channel<ProgressLine>,
+    channel: Channel<Vec<ProgressLine>>,
     jobs: State<'_, Jobs>,
 ) -> Result<UpResult, Error> {
     let job = jobs.start(&args.folder, "start")?;
@@ -218,7 +262,7 @@ pub async fn up(
     let (engine, load, progress) = (
         engine().await?,
         LoadOptions::default(),
-        ChannelProgress(channel),
+        ChannelProgress::new(channel),
     );
     let path = Path::new(&args.folder);
     let outcome = environment::up(&engine, path, &load, &options, &progress, job.cancel());

@@ -45,8 +45,12 @@ describe("stream", () => {
     expect(name).toBe("up");
     expect(payload.args).toEqual({ folder: "/p", rebuild: false, noCache: false });
     expect(payload.channel).toBe(channels[0]);
-    channels[0].onmessage({ event: { kind: "output", line: "hi" } });
-    expect(seen).toHaveLength(1);
+    // The shell sends lines in batches; each line reaches the callback in order.
+    channels[0].onmessage([
+      { event: { kind: "output", line: "hi" } },
+      { event: { kind: "output", line: "there" } },
+    ]);
+    expect(seen).toHaveLength(2);
     await expect(running.result).resolves.toEqual({ kind: "done", value: upResult("success") });
   });
 

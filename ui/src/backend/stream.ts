@@ -23,15 +23,18 @@ export function toOutcome<T extends { outcome: string }>(value: T): Outcome<T> {
   return value.outcome === "cancelled" ? { kind: "cancelled" } : { kind: "done", value };
 }
 
-/** Starts a long operation; `onProgress` gets each progress line as it arrives. */
+/** Starts a long operation; `onProgress` gets each progress line as it arrives (the
+ *  shell sends them in batches of up to 50 ms, so a chatty build stays a few messages). */
 export function stream<K extends keyof Streams>(
   name: K,
   args: Streams[K]["args"],
   onProgress: (line: ProgressLine) => void,
 ): Running<Streams[K]["result"]> {
   const job = args.folder;
-  const channel = new Channel<ProgressLine>();
-  channel.onmessage = onProgress;
+  const channel = new Channel<ProgressLine[]>();
+  channel.onmessage = (batch) => {
+    for (const line of batch) onProgress(line);
+  };
   console.debug(`backend: ${name} (stream, job ${job})`);
   const result = invoke<Streams[K]["result"]>(name, { args, channel }).then(
     (value) => {
