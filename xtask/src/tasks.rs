@@ -124,7 +124,7 @@ pub fn run() -> Result<()> {
 /// `cargo xtask bench`: `berth up` vs `devcontainer up` vs raw docker, ratios printed;
 /// then the GPU sampler's cost at 1 Hz.
 pub fn bench() -> Result<()> {
-    install_prerequisites(true)?;
+    let tauri_driver = install_prerequisites(true)?.context("tauri-driver path missing")?;
     let target = target_dir()?;
     let output = target.join("test-output");
     std::fs::create_dir_all(&output)?;
@@ -143,6 +143,22 @@ pub fn bench() -> Result<()> {
     run_checked(
         cargo().args(["bench", "--bench", "gpu"]),
         "measuring the GPU sampler's cost at 1 Hz (cargo bench --bench gpu)",
+    )?;
+    system::build_ui()?;
+    run_checked(
+        cargo().args(["build", "--package", "berth-desktop"]),
+        "building the desktop binary the window benchmarks drive",
+    )?;
+    let display = VirtualDisplay::start(&output)?;
+    run_checked(
+        cargo()
+            .args(["test", "--test", "window", "perf", "--", "--ignored", "--nocapture"])
+            .args(["--test-threads", "1"])
+            .env("DISPLAY", &display.name)
+            .env("TAURI_DRIVER", &tauri_driver)
+            .env("BERTH_DESKTOP_BIN", target.join("debug/berth-desktop"))
+            .env("BERTH_TEST_OUTPUT", &output),
+        "measuring the window: GPU dashboard CPU, a 100k-line log (cargo test --test window perf)",
     )
 }
 
