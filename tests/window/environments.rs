@@ -129,6 +129,36 @@ impl Drop for CleanUp {
     }
 }
 
+/// A project in `folder` whose devcontainer.json builds `dockerfile`.
+pub fn dockerfile_project(folder: &Path, dockerfile: &str) {
+    std::fs::create_dir_all(folder.join(".devcontainer")).expect("make the project");
+    std::fs::write(
+        folder.join(".devcontainer/devcontainer.json"),
+        "{ \"build\": { \"dockerfile\": \"Dockerfile\" } }\n",
+    )
+    .expect("write devcontainer.json");
+    std::fs::write(folder.join(".devcontainer/Dockerfile"), dockerfile)
+        .expect("write the Dockerfile");
+}
+
+/// Type `folder` into the wizard; it has a `.devcontainer/`, so the wizard offers to
+/// build and start it as it is, which this takes.
+pub async fn build_existing(window: &Window, folder: &Path) {
+    window.click("nav-create").await;
+    window
+        .wait_for_attr("screen-create", "data-state", "ready", SHORT)
+        .await;
+    window
+        .fill("wizard-folder", &folder.display().to_string())
+        .await;
+    window.press_tab().await;
+    window
+        .wait_for_attr("wizard-project", "data-state", "existing", SHORT)
+        .await;
+    window.screenshot("existing-project").await;
+    window.click("wizard-build-existing").await;
+}
+
 /// Wait for the build panel to end; on failure, fail with its card.
 async fn wait_built(window: &Window, shot: &str) {
     let state = window
@@ -314,35 +344,15 @@ async fn a_build_cancelled_half_way_leaves_nothing_half_made() {
     let desk = Desk::new();
     let folder = desk.project("slow");
     let _clean = CleanUp(folder.clone());
-    std::fs::create_dir_all(folder.join(".devcontainer")).expect("make the project");
-    std::fs::write(
-        folder.join(".devcontainer/devcontainer.json"),
-        "{\n  \"name\": \"slow\",\n  \"build\": { \"dockerfile\": \"Dockerfile\" }\n}\n",
-    )
-    .expect("write devcontainer.json");
-    std::fs::write(
-        folder.join(".devcontainer/Dockerfile"),
-        format!("FROM {base}\nRUN echo compiling the world && sleep 120\n"),
-    )
-    .expect("write the Dockerfile");
+    dockerfile_project(
+        &folder,
+        &format!("FROM {base}\nRUN echo compiling the world && sleep 120\n"),
+    );
     let id = environment_id(&folder);
     let path = desk.path();
     let window = Window::open("cancel", &[("PATH", path.as_str())]).await;
-
     // A folder that already has a .devcontainer/ goes straight to build and start.
-    window.click("nav-create").await;
-    window
-        .wait_for_attr("screen-create", "data-state", "ready", SHORT)
-        .await;
-    window
-        .fill("wizard-folder", &folder.display().to_string())
-        .await;
-    window.press_tab().await;
-    window
-        .wait_for_attr("wizard-project", "data-state", "existing", SHORT)
-        .await;
-    window.screenshot("existing-project").await;
-    window.click("wizard-build-existing").await;
+    build_existing(&window, &folder).await;
     window
         .wait_for_attr("build-progress", "data-state", "running", SHORT)
         .await;
@@ -374,31 +384,15 @@ async fn a_failed_build_shows_the_step_the_command_and_its_last_lines() {
     let desk = Desk::new();
     let folder = desk.project("broken");
     let _clean = CleanUp(folder.clone());
-    std::fs::create_dir_all(folder.join(".devcontainer")).expect("make the project");
-    std::fs::write(
-        folder.join(".devcontainer/devcontainer.json"),
-        "{ \"build\": { \"dockerfile\": \"Dockerfile\" } }\n",
-    )
-    .expect("write devcontainer.json");
-    std::fs::write(
-        folder.join(".devcontainer/Dockerfile"),
-        format!("FROM {base}\nRUN echo fetching the weights && echo 'no space left on device' >&2 && exit 3\n"),
-    )
-    .expect("write the Dockerfile");
+    dockerfile_project(
+        &folder,
+        &format!(
+            "FROM {base}\nRUN echo fetching the weights && echo 'no space left on device' >&2 && exit 3\n"
+        ),
+    );
     let path = desk.path();
     let window = Window::open("failed-build", &[("PATH", path.as_str())]).await;
-    window.click("nav-create").await;
-    window
-        .wait_for_attr("screen-create", "data-state", "ready", SHORT)
-        .await;
-    window
-        .fill("wizard-folder", &folder.display().to_string())
-        .await;
-    window.press_tab().await;
-    window
-        .wait_for_attr("wizard-project", "data-state", "existing", SHORT)
-        .await;
-    window.click("wizard-build-existing").await;
+    build_existing(&window, &folder).await;
     window
         .wait_for_attr("build-progress", "data-state", "failed", BUILD)
         .await;

@@ -135,29 +135,11 @@ async fn perf_a_100k_line_build_log_stays_smooth() {
     let base = support::images::busybox(&docker).await;
     let dir = tempfile::tempdir().expect("a temp folder");
     let folder = dir.path().join("chatty");
-    std::fs::create_dir_all(folder.join(".devcontainer")).expect("make the project");
-    std::fs::write(
-        folder.join(".devcontainer/devcontainer.json"),
-        "{ \"build\": { \"dockerfile\": \"Dockerfile\" } }\n",
-    )
-    .expect("write devcontainer.json");
-    std::fs::write(
-        folder.join(".devcontainer/Dockerfile"),
-        format!("FROM {base}\nRUN seq 1 100000 && exit 1\n"),
-    )
-    .expect("write the Dockerfile");
+    crate::environments::dockerfile_project(
+        &folder,
+        &format!("FROM {base}\nRUN seq 1 100000 && exit 1\n"),
+    );
     let window = Window::open("perf-log", &[]).await;
-    window.click("nav-create").await;
-    window
-        .wait_for_attr("screen-create", "data-state", "ready", SHORT)
-        .await;
-    window
-        .fill("wizard-folder", &folder.display().to_string())
-        .await;
-    window.press_tab().await;
-    window
-        .wait_for_attr("wizard-project", "data-state", "existing", SHORT)
-        .await;
     // Every frame's length from here on, in the page.
     window
         .eval(
@@ -166,7 +148,7 @@ async fn perf_a_100k_line_build_log_stays_smooth() {
              requestAnimationFrame(tick); }; requestAnimationFrame(tick); return 0; })()",
         )
         .await;
-    window.click("wizard-build-existing").await;
+    crate::environments::build_existing(&window, &folder).await;
     window
         .wait_for_any_attr(
             "build-progress",

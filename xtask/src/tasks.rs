@@ -152,7 +152,15 @@ pub fn bench() -> Result<()> {
     let display = VirtualDisplay::start(&output)?;
     run_checked(
         cargo()
-            .args(["test", "--test", "window", "perf", "--", "--ignored", "--nocapture"])
+            .args([
+                "test",
+                "--test",
+                "window",
+                "perf",
+                "--",
+                "--ignored",
+                "--nocapture",
+            ])
             .args(["--test-threads", "1"])
             .env("DISPLAY", &display.name)
             .env("TAURI_DRIVER", &tauri_driver)
