@@ -25,10 +25,24 @@ fn main() {
         .plugin(tauri_plugin_dialog::init())
         .manage(jobs::Jobs::default())
         .setup(|app| {
+            // `cargo xtask startup` reads these lines to say where a launch spends its time.
+            let started = std::time::Instant::now();
+            tracing::info!("setup hook started");
             let feed = live::GpuFeed::start(app.handle().clone());
             tauri::async_runtime::spawn(live::watch_engine(app.handle().clone(), feed.owners()));
             app.manage(feed);
+            tracing::info!(
+                took_ms = started.elapsed().as_millis(),
+                "setup hook finished"
+            );
             Ok(())
+        })
+        .on_page_load(|webview, payload| {
+            let event = match payload.event() {
+                tauri::webview::PageLoadEvent::Started => "page load started",
+                tauri::webview::PageLoadEvent::Finished => "page load finished",
+            };
+            tracing::info!(window = webview.label(), url = %payload.url(), "{event}");
         })
         .invoke_handler(commands::handler())
         .run(tauri::generate_context!("../tauri.conf.json"));

@@ -39,6 +39,14 @@ vi.mock("uplot", () => ({
 vi.mock("../../icons/berth.svg", () => ({ default: "" }));
 
 const { default: App } = await import("./App.svelte");
+// The window loads every screen but the first on demand; load them once here so the tests
+// below wait for rendering only, not for the test runner transforming a module.
+await Promise.all([
+  import("./screens/Create.svelte"),
+  import("./screens/Gpus.svelte"),
+  import("./screens/SystemCheck.svelte"),
+  import("./screens/Settings.svelte"),
+]);
 
 const env: ListedEnvironment = {
   id: "abc123", folder: "/home/s/thesis", folderExists: false, container: "berth-thesis",
@@ -110,6 +118,20 @@ describe("the window", () => {
     expect(($("env-abc123-open") as HTMLButtonElement).disabled).toBe(true);
     expect($("nav-environments")?.getAttribute("aria-current")).toBe("page");
     expect(window.__BERTH_READY__).toBeTypeOf("number");
+  });
+
+  it("draws the list before its package sizes are measured, then fills them in", async () => {
+    responses.environments = [{ ...env, packageVolumeSize: null }];
+    let answer: (list: ListedEnvironment[]) => void = () => {};
+    responses.environment_sizes = new Promise((resolve) => (answer = resolve));
+    start();
+    await settle();
+    expect($("screen-environments")?.dataset.state).toBe("ready");
+    expect($("env-abc123-packages-size")?.textContent).toBe("measuring…");
+    answer([env]);
+    await settle();
+    expect($("env-abc123-packages-size")?.textContent).toBe("300 MiB");
+    delete responses.environment_sizes;
   });
 
   it("shows the error state with Check again when the engine does not answer", async () => {

@@ -3,6 +3,7 @@
 
 mod display;
 mod engine;
+mod package;
 mod startup;
 mod system;
 mod tasks;
@@ -20,9 +21,15 @@ tasks:
   bench   time `berth up` against `devcontainer up` and raw docker on the same engine
           and project (cold, warm running, warm stopped, requirements changed, fresh
           container on a filled package volume) and print the ratios
+  package [--check]
+          build the .deb (release build + the Tauri bundler); with --check, install it
+          with dpkg, start the installed app under Xvfb until its window paints, remove it
   setup   only install what `run` and `test` need
-  startup [RUNS]  launch the app RUNS times (default 5) under Xvfb: time to first
-          paint and the memory of the app and its WebKit processes
+  startup [--release] [RUNS]
+          launch Berth and a minimal Tauri app (xtask/peer/minimal-tauri, same tauri)
+          RUNS times each (default 5), alternating, on one Xvfb screen: time from launch
+          until the screen stops changing, the memory of each app and its WebKit
+          processes, Berth's ratios to the minimal app, and where Berth's time went
 ";
 
 fn main() -> ExitCode {
@@ -35,6 +42,7 @@ fn main() -> ExitCode {
         Some("setup") => tasks::setup(),
         Some("bench") => tasks::bench(),
         Some("startup") => tasks::startup(&rest),
+        Some("package") => tasks::package(&rest),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

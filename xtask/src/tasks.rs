@@ -170,9 +170,12 @@ pub fn bench() -> Result<()> {
     )
 }
 
-/// `cargo xtask startup [RUNS]`: build the app and measure its start as a user meets it.
+/// `cargo xtask startup [--release] [RUNS]`: build Berth and the minimal Tauri app it is
+/// measured against in one cargo run (so they share every dependency's build), then time
+/// their starts side by side as a user meets them.
 pub fn startup(args: &[String]) -> Result<()> {
-    let runs = match args.first() {
+    let release = args.iter().any(|a| a == "--release");
+    let runs = match args.iter().find(|a| *a != "--release") {
         Some(n) => n
             .parse::<usize>()
             .ok()
@@ -182,16 +185,48 @@ pub fn startup(args: &[String]) -> Result<()> {
     };
     install_prerequisites(false)?;
     system::build_ui()?;
+    let mut build = cargo();
+    build.args([
+        "build",
+        "--package",
+        "berth-desktop",
+        "--package",
+        "minimal-tauri",
+    ]);
+    if release {
+        build.arg("--release");
+    }
     run_checked(
-        cargo().args(["build", "--package", "berth-desktop"]),
-        "building the desktop binary (cargo build -p berth-desktop)",
+        &mut build,
+        "building Berth's desktop binary and the minimal Tauri app beside it",
     )?;
     let target = target_dir()?;
+    let profile = target.join(if release { "release" } else { "debug" });
     crate::startup::run(
         runs,
-        target.join("debug/berth-desktop"),
+        profile.join("berth-desktop"),
+        profile.join("minimal-tauri"),
         &target.join("startup"),
     )
+}
+
+/// `cargo xtask package [--check]`: build the `.deb`; with `--check`, install it, start
+/// the installed app under Xvfb until it paints, and remove it.
+pub fn package(args: &[String]) -> Result<()> {
+    let check = match args {
+        [] => false,
+        [flag] if flag == "--check" => true,
+        other => bail!("package takes only --check, not '{}'", other.join(" ")),
+    };
+    install_prerequisites(false)?;
+    let target = target_dir()?;
+    let deb = crate::package::build(cargo, &target)?;
+    if check {
+        let output = target.join("test-output");
+        std::fs::create_dir_all(&output)?;
+        crate::package::check(&deb, &output)?;
+    }
+    Ok(())
 }
 
 /// `cargo xtask test`: every check and test the project has, in one command.
@@ -257,7 +292,8 @@ pub fn test(cargo_test_args: &[String]) -> Result<()> {
         test.current_dir(system::repo_root())
             .args(["session", "-", &cargo_path]);
         run_checked(
-            test.args(["test", "--workspace"])
+            // The minimal Tauri app is only the startup benchmark's yardstick: no tests.
+            test.args(["test", "--workspace", "--exclude", "minimal-tauri"])
                 .args(cargo_test_args)
                 .env("DISPLAY", &display.name)
                 .env("TAURI_DRIVER", &tauri_driver)

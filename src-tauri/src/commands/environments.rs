@@ -85,13 +85,34 @@ async fn engine() -> Result<Engine, Error> {
     Engine::connect().await.map_err(ipc)
 }
 
-/// Every Berth environment on the engine, with sizes.
+/// Every Berth environment on the engine, without measuring package volumes: the first
+/// screen draws from this at once and asks [`environment_sizes`] after.
 #[tauri::command]
 pub async fn environments(args: NoArgs) -> Result<Vec<ListedEnvironment>, Error> {
     let _ = args;
-    let listed = environment::list::list(&engine().await?, true)
+    listed("environments", false).await
+}
+
+/// The same list with package volumes measured (the engine's disk-usage report, or a
+/// short `du` per volume): seconds on a busy engine, so never on the way to first paint.
+#[tauri::command]
+pub async fn environment_sizes(args: NoArgs) -> Result<Vec<ListedEnvironment>, Error> {
+    let _ = args;
+    listed("environment sizes", true).await
+}
+
+/// The list, logged with how long it took (`cargo xtask startup` reads these lines).
+async fn listed(what: &str, sizes: bool) -> Result<Vec<ListedEnvironment>, Error> {
+    let started = std::time::Instant::now();
+    tracing::info!("{what}: asked");
+    let listed = environment::list::list(&engine().await?, sizes)
         .await
         .map_err(ipc)?;
+    tracing::info!(
+        count = listed.len(),
+        took_ms = started.elapsed().as_millis(),
+        "{what}: answered"
+    );
     Ok(listed.iter().map(ListedEnvironment::from).collect())
 }
 

@@ -45,6 +45,7 @@ commands! {
         doctor::doctor(berth::json::NoArgs) -> berth::json::DoctorReport;
         doctor::doctor_fix(berth::json::DoctorFixArgs) -> berth::json::DoctorFixResult;
         environments::environments(berth::json::NoArgs) -> Vec<berth::json::ListedEnvironment>;
+        environments::environment_sizes(berth::json::NoArgs) -> Vec<berth::json::ListedEnvironment>;
         environments::removal_preview(berth::json::FolderArgs) -> berth::json::Removal;
         environments::remove_environment(berth::json::FolderArgs) -> berth::json::Removal;
         environments::stop_environment(berth::json::FolderArgs) -> berth::json::StopResult;

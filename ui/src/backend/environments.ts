@@ -3,7 +3,10 @@ import type { ProgressLine } from "../bindings/ProgressLine";
 import { call } from "./call";
 import { stream } from "./stream";
 
+/** Every environment, drawn at once: package volumes are not measured (their size is null). */
 export const environments = () => call("environments", {});
+/** The same list with package volumes measured; slower, so asked after the first draw. */
+export const environmentSizes = () => call("environment_sizes", {});
 export const removalPreview = (folder: string) => call("removal_preview", { folder });
 export const removeEnvironment = (folder: string) => call("remove_environment", { folder });
 export const stopEnvironment = (folder: string) => call("stop_environment", { folder });

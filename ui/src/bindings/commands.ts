@@ -34,6 +34,7 @@ export interface Commands {
   doctor: { args: NoArgs; result: DoctorReport };
   doctor_fix: { args: DoctorFixArgs; result: DoctorFixResult };
   environments: { args: NoArgs; result: Array<ListedEnvironment> };
+  environment_sizes: { args: NoArgs; result: Array<ListedEnvironment> };
   removal_preview: { args: FolderArgs; result: Removal };
   remove_environment: { args: FolderArgs; result: Removal };
   stop_environment: { args: FolderArgs; result: StopResult };
