@@ -209,24 +209,9 @@ impl Window {
         limit: Duration,
     ) -> Duration {
         let started = Instant::now();
-        let selector = format!("[data-testid='{testid}']");
-        let mut last = String::from("(not on the page)");
-        while started.elapsed() < limit {
-            if let Ok(element) = self.client().find(Locator::Css(&selector)).await {
-                last = element.attr(name).await.ok().flatten().unwrap_or_default();
-                if last == expected {
-                    return started.elapsed();
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let shot = self.screenshot("timeout").await;
-        panic!(
-            "data-testid='{testid}' has {name}='{last}', not '{expected}', after {} s \
-             (screenshot: {})",
-            limit.as_secs(),
-            shot.display()
-        );
+        self.wait_for_any_attr(testid, name, &[expected], limit)
+            .await;
+        started.elapsed()
     }
 
     /// Wait until the first screen's system check has finished; returns how long it took.
@@ -331,7 +316,7 @@ impl Window {
                     return last;
                 }
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let shot = self.screenshot("timeout").await;
         panic!(

@@ -81,6 +81,16 @@ impl Progress for LoggedProgress {
     }
 }
 
+/// The environment of the project in `folder` (also when the folder is gone).
+async fn environment_of(
+    engine: &Engine,
+    folder: &str,
+) -> Result<berth::environment::Environment, Error> {
+    remove::find(engine, Path::new(folder), &LoadOptions::default())
+        .await
+        .map_err(ipc)
+}
+
 async fn engine() -> Result<Engine, Error> {
     Engine::connect().await.map_err(ipc)
 }
@@ -120,9 +130,7 @@ async fn listed(what: &str, sizes: bool) -> Result<Vec<ListedEnvironment>, Error
 #[tauri::command]
 pub async fn removal_preview(args: FolderArgs) -> Result<Removal, Error> {
     let engine = engine().await?;
-    let found = remove::find(&engine, Path::new(&args.folder), &LoadOptions::default())
-        .await
-        .map_err(ipc)?;
+    let found = environment_of(&engine, &args.folder).await?;
     let owned = remove::owned(&engine, &found).await.map_err(ipc)?;
     Ok(Removal::of(&owned, false))
 }
@@ -132,9 +140,7 @@ pub async fn removal_preview(args: FolderArgs) -> Result<Removal, Error> {
 pub async fn remove_environment(args: FolderArgs, jobs: State<'_, Jobs>) -> Result<Removal, Error> {
     let _job = jobs.start(&args.folder, "delete")?;
     let engine = engine().await?;
-    let found = remove::find(&engine, Path::new(&args.folder), &LoadOptions::default())
-        .await
-        .map_err(ipc)?;
+    let found = environment_of(&engine, &args.folder).await?;
     let owned = remove::owned(&engine, &found).await.map_err(ipc)?;
     remove::remove(&engine, &found, &owned).await.map_err(ipc)?;
     Ok(Removal::of(&owned, true))
@@ -144,9 +150,7 @@ pub async fn remove_environment(args: FolderArgs, jobs: State<'_, Jobs>) -> Resu
 #[tauri::command]
 pub async fn stop_environment(args: FolderArgs) -> Result<StopResult, Error> {
     let engine = engine().await?;
-    let found = remove::find(&engine, Path::new(&args.folder), &LoadOptions::default())
-        .await
-        .map_err(ipc)?;
+    let found = environment_of(&engine, &args.folder).await?;
     let (name, stopped) = remove::stop(&engine, &found).await.map_err(ipc)?;
     Ok(StopResult {
         container: Some(name),
